@@ -1,0 +1,41 @@
+//! riscv64 on QEMU `virt` with OpenSBI: Sv39 paging, S-mode traps, SBI timer.
+//!
+//! Boot path: OpenSBI jumps to [`entry`]'s `_start` at physical 0x8020_0000
+//! with `a0 = hartid`, `a1 = device tree`. `_start` turns on a boot page table
+//! that maps the kernel both where it is (identity) and where it is linked (the
+//! high half), jumps high, and calls `crate::kernel_main`.
+
+mod entry;
+pub mod boot;
+pub mod paging;
+pub mod power;
+pub mod timer;
+pub mod trap;
+
+/// Writes one byte through the SBI legacy console. Slow, but works before
+/// the UART driver is set up and when it is wedged (panic path).
+pub fn early_putchar(byte: u8) {
+    #[allow(deprecated)]
+    sbi_rt::legacy::console_putchar(byte as usize);
+}
+
+/// Waits for the next interrupt.
+pub fn wait_for_interrupt() {
+    riscv::asm::wfi();
+}
+
+/// Enables interrupts on this hart.
+pub fn enable_interrupts() {
+    // SAFETY: the trap vector is installed (trap::init) before anyone calls
+    // this, so an interrupt lands in our handler.
+    unsafe { riscv::register::sstatus::set_sie() };
+}
+
+/// Disables interrupts on this hart.
+pub fn disable_interrupts() {
+    // SAFETY: turning interrupts off cannot break memory safety.
+    unsafe { riscv::register::sstatus::clear_sie() };
+}
+
+/// The architecture's name as `uname -m` prints it.
+pub const NAME: &str = "riscv64";

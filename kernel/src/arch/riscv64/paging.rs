@@ -1,0 +1,162 @@
+//! Sv39 page tables (RISC-V privileged spec, chapter "Sv39").
+//!
+//! Three levels of 512 entries; a leaf at level 2 maps 1 GiB, at level 1
+//! 2 MiB, at level 0 4 KiB. The kernel lives in the upper half: all of
+//! physical memory is mapped at `PHYS_VIRT_OFFSET + pa`, and the kernel image
+//! is part of that window, mapped with per-section permissions.
+
+use crate::memory::{frame, KernelLayout, PAGE_SIZE};
+
+pub const PHYS_VIRT_OFFSET: u64 = 0xffff_ffc0_0000_0000;
+
+pub const PTE_V: u64 = 1 << 0;
+pub const PTE_R: u64 = 1 << 1;
+pub const PTE_W: u64 = 1 << 2;
+pub const PTE_X: u64 = 1 << 3;
+#[allow(dead_code)] // user pages arrive with user space
+pub const PTE_U: u64 = 1 << 4;
+pub const PTE_G: u64 = 1 << 5;
+pub const PTE_A: u64 = 1 << 6;
+pub const PTE_D: u64 = 1 << 7;
+
+const MIB2: usize = 2 << 20;
+const GIB: usize = 1 << 30;
+
+pub fn phys_to_virt(pa: usize) -> usize {
+    pa + PHYS_VIRT_OFFSET as usize
+}
+
+pub fn virt_to_phys(va: usize) -> usize {
+    va - PHYS_VIRT_OFFSET as usize
+}
+
+/// Access rights of a kernel mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Perm {
+    ReadExecute,
+    Read,
+    ReadWrite,
+}
+
+impl Perm {
+    fn bits(self) -> u64 {
+        // A and D preset: the kernel never relies on the hardware setting them.
+        let base = PTE_V | PTE_G | PTE_A | PTE_D;
+        base | match self {
+            Perm::ReadExecute => PTE_R | PTE_X,
+            Perm::Read => PTE_R,
+            Perm::ReadWrite => PTE_R | PTE_W,
+        }
+    }
+}
+
+/// A page table rooted at a physical frame.
+pub struct PageTable {
+    root_pa: usize,
+}
+
+fn table_at(pa: usize) -> &'static mut [u64; 512] {
+    // SAFETY: `pa` is a page-table frame this module allocated (zeroed, 4 KiB
+    // aligned) and owns; it is reached through the linear map; the kernel
+    // page table is built on one hart before anyone else uses it.
+    unsafe { &mut *(phys_to_virt(pa) as *mut [u64; 512]) }
+}
+
+impl PageTable {
+    pub fn new() -> Option<Self> {
+        Some(PageTable { root_pa: frame::alloc_zeroed()? })
+    }
+
+    /// Maps `[va, va + size)` to `[pa, pa + size)` with leaves of `size`
+    /// (4 KiB, 2 MiB or 1 GiB). Returns `None` when out of frames.
+    fn map_leaf(&mut self, va: usize, pa: usize, size: usize, perm: Perm) -> Option<()> {
+        let leaf_level = match size {
+            PAGE_SIZE => 0,
+            MIB2 => 1,
+            GIB => 2,
+            _ => unreachable!("no Sv39 leaf of {size:#x} bytes"),
+        };
+        let mut table_pa = self.root_pa;
+        for level in (leaf_level + 1..=2).rev() {
+            let index = (va >> (12 + 9 * level)) & 0x1ff;
+            let entry = &mut table_at(table_pa)[index];
+            if *entry & PTE_V == 0 {
+                let next = frame::alloc_zeroed()?;
+                *entry = ((next as u64) >> 12 << 10) | PTE_V;
+            }
+            table_pa = ((*entry >> 10) << 12) as usize;
+        }
+        let index = (va >> (12 + 9 * leaf_level)) & 0x1ff;
+        table_at(table_pa)[index] = ((pa as u64) >> 12 << 10) | perm.bits();
+        Some(())
+    }
+
+    /// Maps physical `range` into the linear window, choosing the largest
+    /// leaves that fit; `perm_of(pa)` decides each 4 KiB page's rights and
+    /// forces 4 KiB pages where rights change inside a large page.
+    fn map_linear(
+        &mut self,
+        range: core::ops::Range<usize>,
+        perm_of: &dyn Fn(usize) -> Option<Perm>,
+    ) -> Option<()> {
+        let mut pa = range.start & !(PAGE_SIZE - 1);
+        while pa < range.end {
+            let uniform = |size: usize| {
+                pa % size == 0
+                    && pa + size <= range.end
+                    && perm_of(pa).is_none()
+                    && perm_of(pa + size - PAGE_SIZE).is_none()
+            };
+            let size = if uniform(GIB) {
+                GIB
+            } else if uniform(MIB2) {
+                MIB2
+            } else {
+                PAGE_SIZE
+            };
+            let perm = perm_of(pa).unwrap_or(Perm::ReadWrite);
+            self.map_leaf(phys_to_virt(pa), pa, size, perm)?;
+            pa += size;
+        }
+        Some(())
+    }
+
+    /// Makes this table the active one on this hart.
+    ///
+    /// # Safety
+    /// The table must map the running code, stack and everything the kernel
+    /// touches afterwards at the addresses it uses them.
+    pub unsafe fn activate(&self) {
+        // SAFETY: the caller guarantees the new table maps the kernel.
+        unsafe {
+            riscv::register::satp::set(riscv::register::satp::Mode::Sv39, 0, self.root_pa >> 12);
+        }
+        riscv::asm::sfence_vma_all();
+    }
+}
+
+/// Builds the kernel page table: MMIO below RAM, all of RAM, and the kernel
+/// image with text RX, rodata R, data/bss RW. Then switches to it.
+pub fn init_kernel_page_table(ram: core::ops::Range<usize>, layout: &KernelLayout) {
+    let mut table = PageTable::new().expect("no frame for the kernel page table");
+    let image_perm = |pa: usize| -> Option<Perm> {
+        let va = phys_to_virt(pa);
+        if layout.text.contains(&va) {
+            Some(Perm::ReadExecute)
+        } else if layout.rodata.contains(&va) {
+            Some(Perm::Read)
+        } else if layout.data.contains(&va) {
+            Some(Perm::ReadWrite)
+        } else {
+            None
+        }
+    };
+    // QEMU virt puts every device below RAM (UART 0x1000_0000, PLIC, virtio).
+    table.map_linear(0..ram.start, &|_| None).expect("out of frames mapping MMIO");
+    table.map_linear(ram, &image_perm).expect("out of frames mapping RAM");
+    // SAFETY: the table maps all RAM (code, stack, heap, frames) at the same
+    // linear addresses as the boot table, and MMIO below it.
+    unsafe { table.activate() };
+    // The page table stays alive for as long as the kernel runs.
+    core::mem::forget(table);
+}

@@ -1,0 +1,103 @@
+//! nsCore: a Rust teaching kernel with Linux's namespaces and cgroups.
+//!
+//! This crate is the machine-facing part: boot, arch, memory, traps, drivers.
+//! It is the only crate with `unsafe`; the kernel objects and syscalls live
+//! in `linux-object` and `linux-syscall`.
+//!
+//! Boot order (`kernel_main`): device tree → console → log → memory map,
+//! frames and kernel page table → traps and timer → initramfs.
+
+#![no_std]
+#![no_main]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+extern crate alloc;
+
+#[macro_use]
+mod console;
+mod arch;
+mod boot;
+mod cmdline;
+mod drivers;
+mod initrd;
+mod logging;
+mod memory;
+
+use arch::{paging::phys_to_virt, power, timer};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Exit status QEMU reports after a kernel panic (like a Rust panic's 101).
+const PANIC_EXIT_CODE: u8 = 101;
+
+/// Called by the arch entry code on the boot hart, with the MMU on and the
+/// BSS cleared.
+pub fn kernel_main() -> ! {
+    memory::heap::init();
+    let boot = arch::boot::boot_info();
+    power::init(boot.test_finisher);
+    if let Some((base, stride)) = boot.uart {
+        if !drivers::uart::init_mmio(phys_to_virt(base), stride) {
+            println!("console: UART at {base:#x} did not answer; staying on the SBI console");
+        }
+    }
+    let args = cmdline::parse(boot.cmdline);
+    logging::init(args.log_level);
+
+    println!();
+    println!("nsCore {VERSION} ({}) — a teaching kernel for Linux namespaces and cgroups", arch::NAME);
+    println!("hart {}, timebase {} Hz, command line {:?}", boot.hart_id, boot.timebase_hz, boot.cmdline);
+
+    memory::init(&boot);
+    arch::trap::init();
+    timer::init(boot.timebase_hz);
+    arch::enable_interrupts();
+    log::info!("trap: vector installed, timer at {} Hz", timer::HZ);
+
+    initrd::list(boot.initrd.clone());
+
+    self_check();
+    if args.selftest_panic {
+        panic!("selftest=panic on the command line");
+    }
+    println!("nsCore: nothing more to run yet; powering off");
+    power::shutdown(0)
+}
+
+/// Boot-time checks of the machinery the rest of the kernel stands on:
+/// the timer interrupt fires, frames come and go, and the heap grows past
+/// its static region.
+fn self_check() {
+    let start = timer::ticks();
+    while timer::ticks() < start + 3 {
+        arch::wait_for_interrupt();
+    }
+    log::info!("selfcheck: timer interrupts arrive ({} ticks)", timer::ticks());
+
+    let (free_before, _) = memory::frame::stats();
+    let frame = memory::frame::alloc_zeroed().expect("no free frame at boot");
+    assert_eq!(memory::frame::stats().0, free_before - 1);
+    memory::frame::free_contiguous(frame, 1);
+    assert_eq!(memory::frame::stats().0, free_before, "frame not returned");
+
+    let big: alloc::vec::Vec<u8> = alloc::vec![0x5a; 12 << 20];
+    let ok = big.iter().all(|&b| b == 0x5a);
+    let (free_during, _) = memory::frame::stats();
+    drop(big);
+    let (used, total) = memory::heap::stats();
+    assert!(ok && free_during < free_before, "heap did not grow into frames");
+    log::info!("selfcheck: heap grew to {} KiB ({} KiB in use)", total >> 10, used >> 10);
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    arch::disable_interrupts();
+    let location = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
+    console::print_panic(format_args!(
+        "\nkernel panic at {}:{}: {}\n",
+        location.0,
+        location.1,
+        info.message()
+    ));
+    power::shutdown(PANIC_EXIT_CODE)
+}

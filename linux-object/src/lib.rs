@@ -1,0 +1,24 @@
+//! Arch-independent kernel objects of nsCore.
+//!
+//! Everything here is `no_std` + `alloc` and free of `unsafe`: what it needs
+//! from the hardware (user memory, page tables, timers) it asks for through
+//! small traits that `kernel/` implements and that host tests implement with
+//! plain memory. That is why `cargo test` runs this crate on the host.
+//!
+//! Modules:
+//! - [`error`]: Linux errno values and the `Error` type every fallible call returns.
+//! - [`fs`]: file systems; for now the initramfs (`cpio` newc) reader.
+//!
+//! Lock order (outermost first): none yet — each lock added names its place here.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod error;
+pub mod fs;
+
+pub use error::{Errno, Error, Result};

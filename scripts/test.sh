@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Runs every nsCore test and prints one summary line, "N passed, N failed".
+#
+#   scripts/test.sh [ARCH]          (make test calls this after setup)
+#
+# 1. Host unit tests: `cargo test` of linux-object and linux-syscall.
+# 2. User tests on the host's Linux: the C tests in user-tests/, built for
+#    x86_64-musl and run natively; this proves the tests themselves right.
+# 3. QEMU boot tests: the kernel boots, prints its banner, memory map and the
+#    initramfs, and powers off with the right status; bad input (no initrd, a
+#    corrupt initrd, a panic) ends the way it should.
+set -uo pipefail
+ARCH=${1:-riscv64}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+LOGDIR=build/$ARCH/test-logs
+mkdir -p "$LOGDIR"
+
+passed=0 failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
+
+# Adds the counts of a "N passed, N failed" line (or cargo's summary) in $1.
+count_summary() {
+  local line p f
+  while read -r line; do
+    p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p; s/^\([0-9][0-9]*\) passed.*/\1/p' | head -n 1)
+    f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p' | head -n 1)
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  done < <(grep -E '^(test result: .*|[0-9]+ passed, [0-9]+ failed.*)$' "$1")
+}
+
+echo "== host unit tests (cargo test)"
+cargo test --workspace --exclude nscore-kernel > "$LOGDIR/cargo-test.log" 2>&1
+rc=$?
+grep -E '^(test result|error|failures:|---- )' "$LOGDIR/cargo-test.log"
+if [ $rc != 0 ] && ! grep -q '^test result' "$LOGDIR/cargo-test.log"; then
+  fail "cargo test" "did not build; see $LOGDIR/cargo-test.log"
+  tail -n 20 "$LOGDIR/cargo-test.log"
+fi
+count_summary "$LOGDIR/cargo-test.log"
+
+echo "== user tests on the host's Linux (reference)"
+if [ "$(uname -m)" != x86_64 ]; then
+  fail "host user tests" "the reference run needs an x86_64 host"
+elif ! make --no-print-directory build/x86_64/user-tests/.stamp > "$LOGDIR/user-tests-build.log" 2>&1; then
+  fail "build user tests (x86_64)" "see $LOGDIR/user-tests-build.log"
+else
+  for bin in $(find build/x86_64/user-tests -type f -perm -u+x | sort); do
+    name=${bin#build/x86_64/user-tests/}
+    log=$LOGDIR/host-${name//\//-}.log
+    timeout 60 "$bin" > "$log" 2>&1; rc=$?
+    if grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$log"; then
+      count_summary "$log"
+      echo "$name (host): $(tail -n 1 "$log")"
+      grep '^FAIL' "$log" | sed "s|^|  [$name] |"
+      [ $rc = 0 ] || grep -q '^FAIL' "$log" || fail "$name (host)" "exit status $rc"
+    else
+      fail "$name (host)" "no summary line, exit status $rc; see $log"
+    fi
+  done
+fi
+
+echo "== QEMU boot tests ($ARCH)"
+if [ "$ARCH" = x86_64 ]; then
+  fail "boot tests" "ARCH=x86_64 does not boot yet"
+elif ! make --no-print-directory kernel rootfs ARCH="$ARCH" > "$LOGDIR/build.log" 2>&1; then
+  fail "build kernel and rootfs" "see $LOGDIR/build.log"
+  tail -n 20 "$LOGDIR/build.log"
+else
+  KERNEL=target/riscv64gc-unknown-none-elf/release/nscore
+  INITRD=build/$ARCH/initramfs.cpio
+  # boot NAME EXPECTED_STATUS APPEND [INITRD|-]: boots once, output in $LOGDIR/boot-NAME.log.
+  boot() {
+    local name=$1 want=$2 append=$3 initrd=${4:-$INITRD} args=()
+    [ "$initrd" = - ] || args=(-initrd "$initrd")
+    timeout 120 qemu-system-riscv64 -machine virt -bios default -m 512M -smp 1 -nographic -no-reboot \
+      -kernel "$KERNEL" "${args[@]}" -append "$append" < /dev/null > "$LOGDIR/boot-$name.log" 2>&1
+    local rc=$?
+    if [ "$rc" = "$want" ]; then pass "boot $name: exit status $rc"; else fail "boot $name" "exit status $rc, expected $want"; fi
+  }
+  # expect NAME REGEX WHAT: the boot log of NAME must contain REGEX.
+  expect() {
+    if grep -qE "$2" "$LOGDIR/boot-$1.log"; then pass "boot $1: $3"; else fail "boot $1" "no line matching '$2' ($3)"; fi
+  }
+  reject() {
+    if grep -qE "$2" "$LOGDIR/boot-$1.log"; then fail "boot $1" "unexpected line matching '$2' ($3)"; else pass "boot $1: $3"; fi
+  }
+
+  boot normal 0 "LOG=debug"
+  expect normal '^nsCore [0-9.]+ \(riscv64\)' "banner with version"
+  expect normal '^  ram +0x0080000000\.\.0x00a0000000 \(512 MiB\)' "memory map from the device tree"
+  expect normal 'memory: kernel page table active' "Sv39 kernel page table"
+  expect normal 'selfcheck: timer interrupts arrive' "timer interrupts"
+  expect normal 'selfcheck: heap grew' "heap grows into frames"
+  expect normal 'initrd: - 755 +[0-9]+ /bin/busybox' "initramfs lists /bin/busybox"
+  expect normal 'initrd: l 777 +[0-9]+ /bin/sh' "initramfs lists the /bin/sh link"
+  expect normal 'initrd: [0-9]+ members' "initramfs summary"
+  reject normal 'panic' "no panic"
+
+  boot quiet 0 "LOG=warn"
+  reject quiet 'initrd: [0-9]+ members' "LOG=warn hides info lines"
+
+  boot panic 101 "selftest=panic"
+  expect panic '^kernel panic at kernel/src/main.rs:[0-9]+: selftest=panic' "panic prints location and message"
+
+  boot no-initrd 0 "LOG=info" -
+  expect no-initrd 'initrd: the boot loader passed no initramfs' "missing initramfs is a log line"
+  reject no-initrd 'kernel panic' "missing initramfs does not panic"
+
+  head -c 4096 "$INITRD" > "$LOGDIR/truncated.cpio"
+  printf 'garbage' >> "$LOGDIR/truncated.cpio"
+  boot bad-initrd 0 "LOG=info" "$LOGDIR/truncated.cpio"
+  expect bad-initrd 'initrd: malformed archive' "malformed initramfs is a log line"
+  reject bad-initrd 'kernel panic' "malformed initramfs does not panic"
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

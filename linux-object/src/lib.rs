@@ -8,6 +8,7 @@
 //! Modules:
 //! - [`error`]: Linux errno values and the `Error` type every fallible call returns.
 //! - [`fs`]: file systems; for now the initramfs (`cpio` newc) reader.
+//! - [`sync`]: locks and [`sync::WaitQueue`], how objects wake blocked tasks.
 //!
 //! Lock order (outermost first): none yet — each lock added names its place here.
 
@@ -20,5 +21,6 @@ extern crate std;
 
 pub mod error;
 pub mod fs;
+pub mod sync;
 
 pub use error::{Errno, Error, Result};

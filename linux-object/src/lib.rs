@@ -8,6 +8,8 @@
 //! Modules:
 //! - [`error`]: Linux errno values and the `Error` type every fallible call returns.
 //! - [`fs`]: file systems; for now the initramfs (`cpio` newc) reader.
+//! - [`hal`]: the one trait through which this crate reaches the machine.
+//! - [`mm`]: user address spaces (VMAs, page faults, copy-on-write, user pointers).
 //! - [`sync`]: locks and [`sync::WaitQueue`], how objects wake blocked tasks.
 //!
 //! Lock order (outermost first): none yet — each lock added names its place here.
@@ -21,6 +23,8 @@ extern crate std;
 
 pub mod error;
 pub mod fs;
+pub mod hal;
+pub mod mm;
 pub mod sync;
 
 pub use error::{Errno, Error, Result};

@@ -1,0 +1,149 @@
+//! What `linux-object` needs from the machine, as one trait the kernel
+//! implements (and host tests implement with plain memory).
+//!
+//! Physical memory is named by address (`PhysAddr`) and touched only through
+//! these calls, so this crate stays free of `unsafe`.
+
+use alloc::boxed::Box;
+
+use crate::error::Result;
+use crate::sync::Once;
+
+pub type PhysAddr = usize;
+pub const PAGE_SIZE: usize = 4096;
+
+bitflags::bitflags! {
+    /// Rights of one user page in the MMU.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct MapFlags: u8 {
+        const READ = 1 << 0;
+        const WRITE = 1 << 1;
+        const EXECUTE = 1 << 2;
+        const USER = 1 << 3;
+    }
+}
+
+/// One address space's hardware page table (user half; the kernel half is
+/// shared by all and not visible here).
+pub trait PageTable: Send + Sync {
+    /// Maps the page at `va` to frame `pa`, replacing any previous mapping.
+    fn map(&mut self, va: usize, pa: PhysAddr, flags: MapFlags) -> Result<()>;
+    /// Removes the mapping of the page at `va`, if any.
+    fn unmap(&mut self, va: usize);
+    /// The value the MMU is loaded with to switch to this table (satp, CR3).
+    fn token(&self) -> usize;
+}
+
+/// The machine, as `linux-object` sees it.
+pub trait Hal: Send + Sync {
+    /// A zero-filled 4 KiB frame, or `None` when memory is exhausted.
+    fn alloc_frame(&self) -> Option<PhysAddr>;
+    fn free_frame(&self, pa: PhysAddr);
+    /// Reads `buf.len()` bytes at physical `pa` (within one frame).
+    fn read_phys(&self, pa: PhysAddr, buf: &mut [u8]);
+    /// Writes `data` at physical `pa` (within one frame).
+    fn write_phys(&self, pa: PhysAddr, data: &[u8]);
+    /// Copies a whole frame.
+    fn copy_frame(&self, dst: PhysAddr, src: PhysAddr);
+    /// A new, empty user page table.
+    fn new_page_table(&self) -> Box<dyn PageTable>;
+    /// Nanoseconds since boot (CLOCK_MONOTONIC before any time namespace).
+    fn monotonic_ns(&self) -> u64;
+    /// Fills `buf` with random bytes.
+    fn fill_random(&self, buf: &mut [u8]);
+}
+
+static HAL: Once<&'static dyn Hal> = Once::new();
+
+/// Installs the machine; the kernel calls this once at boot.
+pub fn init(hal: &'static dyn Hal) {
+    HAL.call_once(|| hal);
+}
+
+/// The machine. Calling this before [`init`] is a kernel bug.
+pub fn hal() -> &'static dyn Hal {
+    #[cfg(test)]
+    test_hal::install();
+    *HAL.get().expect("hal::init has not run")
+}
+
+/// A `Hal` over plain heap memory for host tests.
+#[cfg(test)]
+pub mod test_hal {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    use std::vec;
+    use std::vec::Vec;
+
+    pub struct TestHal {
+        frames: Mutex<(usize, BTreeMap<PhysAddr, Vec<u8>>)>,
+    }
+
+    pub struct TestPageTable {
+        pub entries: BTreeMap<usize, (PhysAddr, MapFlags)>,
+    }
+
+    impl PageTable for TestPageTable {
+        fn map(&mut self, va: usize, pa: PhysAddr, flags: MapFlags) -> Result<()> {
+            self.entries.insert(va, (pa, flags));
+            Ok(())
+        }
+        fn unmap(&mut self, va: usize) {
+            self.entries.remove(&va);
+        }
+        fn token(&self) -> usize {
+            0
+        }
+    }
+
+    impl Hal for TestHal {
+        fn alloc_frame(&self) -> Option<PhysAddr> {
+            let mut frames = self.frames.lock().unwrap();
+            frames.0 += PAGE_SIZE;
+            let pa = frames.0;
+            frames.1.insert(pa, vec![0; PAGE_SIZE]);
+            Some(pa)
+        }
+        fn free_frame(&self, pa: PhysAddr) {
+            assert!(self.frames.lock().unwrap().1.remove(&pa).is_some(), "double free {pa:#x}");
+        }
+        fn read_phys(&self, pa: PhysAddr, buf: &mut [u8]) {
+            let frames = self.frames.lock().unwrap();
+            let base = pa & !(PAGE_SIZE - 1);
+            let off = pa - base;
+            buf.copy_from_slice(&frames.1[&base][off..off + buf.len()]);
+        }
+        fn write_phys(&self, pa: PhysAddr, data: &[u8]) {
+            let mut frames = self.frames.lock().unwrap();
+            let base = pa & !(PAGE_SIZE - 1);
+            let off = pa - base;
+            frames.1.get_mut(&base).unwrap()[off..off + data.len()].copy_from_slice(data);
+        }
+        fn copy_frame(&self, dst: PhysAddr, src: PhysAddr) {
+            let mut frames = self.frames.lock().unwrap();
+            let data = frames.1[&src].clone();
+            *frames.1.get_mut(&dst).unwrap() = data;
+        }
+        fn new_page_table(&self) -> Box<dyn PageTable> {
+            Box::new(TestPageTable { entries: BTreeMap::new() })
+        }
+        fn monotonic_ns(&self) -> u64 {
+            1_000_000_000
+        }
+        fn fill_random(&self, buf: &mut [u8]) {
+            buf.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
+        }
+    }
+
+    static TEST_HAL: TestHal = TestHal { frames: Mutex::new((0x1000_0000, BTreeMap::new())) };
+
+    pub fn install() {
+        HAL.call_once(|| &TEST_HAL);
+    }
+
+    /// Frames currently allocated (for leak checks).
+    pub fn frames_in_use() -> usize {
+        TEST_HAL.frames.lock().unwrap().1.len()
+    }
+}

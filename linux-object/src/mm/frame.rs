@@ -1,0 +1,45 @@
+//! A physical page owned through `Arc`: the last owner frees it.
+
+use crate::error::{Errno, Error, Result};
+use crate::hal::{PhysAddr, hal};
+
+/// One 4 KiB physical frame, zero-filled when allocated.
+#[derive(Debug)]
+pub struct Frame {
+    pa: PhysAddr,
+}
+
+impl Frame {
+    /// Allocates a zeroed frame; `ENOMEM` when memory is exhausted.
+    pub fn new_zeroed() -> Result<Frame> {
+        hal()
+            .alloc_frame()
+            .map(|pa| Frame { pa })
+            .ok_or(Error::with_message(Errno::ENOMEM, "out of physical frames"))
+    }
+
+    /// A new frame with the same contents.
+    pub fn duplicate(&self) -> Result<Frame> {
+        let copy = Frame::new_zeroed()?;
+        hal().copy_frame(copy.pa, self.pa);
+        Ok(copy)
+    }
+
+    pub fn paddr(&self) -> PhysAddr {
+        self.pa
+    }
+
+    pub fn read(&self, offset: usize, buf: &mut [u8]) {
+        hal().read_phys(self.pa + offset, buf);
+    }
+
+    pub fn write(&self, offset: usize, data: &[u8]) {
+        hal().write_phys(self.pa + offset, data);
+    }
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        hal().free_frame(self.pa);
+    }
+}

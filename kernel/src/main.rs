@@ -19,9 +19,11 @@ mod arch;
 mod boot;
 mod cmdline;
 mod drivers;
+mod hal_impl;
 mod initrd;
 mod logging;
 mod memory;
+mod random;
 
 use arch::{paging::phys_to_virt, power, timer};
 

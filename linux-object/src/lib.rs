@@ -10,6 +10,8 @@
 //! - [`fs`]: file systems; for now the initramfs (`cpio` newc) reader.
 //! - [`hal`]: the one trait through which this crate reaches the machine.
 //! - [`mm`]: user address spaces (VMAs, page faults, copy-on-write, user pointers).
+//! - [`object`]: KoIDs, the kernel's own names for its objects.
+//! - [`process`]: processes, threads, credentials, limits, ELF loading, wait.
 //! - [`sync`]: locks and [`sync::WaitQueue`], how objects wake blocked tasks.
 //!
 //! Lock order (outermost first): none yet — each lock added names its place here.
@@ -25,6 +27,8 @@ pub mod error;
 pub mod fs;
 pub mod hal;
 pub mod mm;
+pub mod object;
+pub mod process;
 pub mod sync;
 
 pub use error::{Errno, Error, Result};

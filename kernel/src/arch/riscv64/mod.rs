@@ -11,6 +11,7 @@ pub mod paging;
 pub mod power;
 pub mod timer;
 pub mod trap;
+pub mod user;
 
 /// Writes one byte through the SBI legacy console. Slow, but works before
 /// the UART driver is set up and when it is wedged (panic path).

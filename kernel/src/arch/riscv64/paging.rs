@@ -157,6 +157,111 @@ pub fn init_kernel_page_table(ram: core::ops::Range<usize>, layout: &KernelLayou
     // SAFETY: the table maps all RAM (code, stack, heap, frames) at the same
     // linear addresses as the boot table, and MMIO below it.
     unsafe { table.activate() };
+    KERNEL_ROOT.store(table.root_pa, core::sync::atomic::Ordering::Relaxed);
     // The page table stays alive for as long as the kernel runs.
     core::mem::forget(table);
+}
+
+/// Physical address of the kernel's root table, whose upper half every user
+/// table shares.
+static KERNEL_ROOT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// Root entries from this index up map the kernel (the upper half).
+const KERNEL_ROOT_FIRST: usize = 256;
+
+/// A user address space's Sv39 table: the lower half is the process's, the
+/// upper half points at the kernel's own second-level tables.
+pub struct UserPageTable {
+    root_pa: usize,
+}
+
+impl UserPageTable {
+    pub fn new() -> Option<Self> {
+        let root_pa = frame::alloc_zeroed()?;
+        let kernel = table_at(KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed));
+        let root = table_at(root_pa);
+        root[KERNEL_ROOT_FIRST..].copy_from_slice(&kernel[KERNEL_ROOT_FIRST..]);
+        Some(UserPageTable { root_pa })
+    }
+
+    /// The leaf entry for `va`, creating intermediate tables when `create`.
+    fn leaf(&mut self, va: usize, create: bool) -> Option<&'static mut u64> {
+        let mut table_pa = self.root_pa;
+        for level in [2, 1] {
+            let entry = &mut table_at(table_pa)[(va >> (12 + 9 * level)) & 0x1ff];
+            if *entry & PTE_V == 0 {
+                if !create {
+                    return None;
+                }
+                let next = frame::alloc_zeroed()?;
+                *entry = ((next as u64) >> 12 << 10) | PTE_V;
+            }
+            table_pa = ((*entry >> 10) << 12) as usize;
+        }
+        Some(&mut table_at(table_pa)[(va >> 12) & 0x1ff])
+    }
+}
+
+fn flush(va: usize) {
+    riscv::asm::sfence_vma(0, va);
+}
+
+impl linux_object::hal::PageTable for UserPageTable {
+    fn map(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
+        use linux_object::hal::MapFlags as F;
+        let entry = self.leaf(va, true).ok_or(linux_object::Errno::ENOMEM)?;
+        let mut bits = PTE_V | PTE_A | PTE_D;
+        for (flag, bit) in [(F::READ, PTE_R), (F::WRITE, PTE_W), (F::EXECUTE, PTE_X), (F::USER, PTE_U)] {
+            if flags.contains(flag) {
+                bits |= bit;
+            }
+        }
+        if bits & (PTE_R | PTE_W | PTE_X) == 0 {
+            // PROT_NONE: keep it unmapped so every access faults.
+            *entry = 0;
+        } else {
+            *entry = ((pa as u64) >> 12 << 10) | bits;
+        }
+        flush(va);
+        Ok(())
+    }
+
+    fn unmap(&mut self, va: usize) {
+        if let Some(entry) = self.leaf(va, false) {
+            *entry = 0;
+            flush(va);
+        }
+    }
+
+    fn token(&self) -> usize {
+        (8 << 60) | (self.root_pa >> 12)
+    }
+}
+
+impl Drop for UserPageTable {
+    fn drop(&mut self) {
+        // Frees the table frames of the lower half; the leaves' frames belong
+        // to the address space's VMAs.
+        let root = table_at(self.root_pa);
+        for entry in &root[..KERNEL_ROOT_FIRST] {
+            if entry & PTE_V == 0 {
+                continue;
+            }
+            let mid_pa = ((entry >> 10) << 12) as usize;
+            for mid in table_at(mid_pa).iter() {
+                if mid & PTE_V != 0 && mid & (PTE_R | PTE_W | PTE_X) == 0 {
+                    frame::free_contiguous(((mid >> 10) << 12) as usize, 1);
+                }
+            }
+            frame::free_contiguous(mid_pa, 1);
+        }
+        frame::free_contiguous(self.root_pa, 1);
+    }
+}
+
+/// Switches the MMU to the table `token` names (a `UserPageTable::token`).
+pub fn activate_token(token: usize) {
+    // SAFETY: every user table shares the kernel half, so the kernel keeps
+    // running at the same addresses.
+    unsafe { core::arch::asm!("csrw satp, {0}", "sfence.vma", in(reg) token) };
 }

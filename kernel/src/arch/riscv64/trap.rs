@@ -2,8 +2,7 @@
 //!
 //! `kernel_trap_entry` saves all general registers plus `sstatus`/`sepc` on
 //! the current stack, calls [`kernel_trap_handler`], restores, and `sret`s.
-//! Traps from user mode arrive with user space (they need `sscratch` to find
-//! a kernel stack).
+//! Traps from user mode take the other branch of `trap_vector` (user.rs).
 
 use riscv::register::{scause, sepc, stval, stvec};
 
@@ -58,13 +57,20 @@ kernel_trap_entry:
 );
 
 unsafe extern "C" {
-    fn kernel_trap_entry();
+    /// The shared vector in user.rs: it sends kernel traps to `kernel_trap_entry`.
+    fn trap_vector();
 }
 
-/// Installs the trap vector for this hart.
+/// Installs the trap vector for this hart, marks "in the kernel" in
+/// `sscratch`, and lets the kernel use the FP unit (it holds user FP state
+/// only between `run_user`'s save and restore).
 pub fn init() {
-    let vector = stvec::Stvec::new(kernel_trap_entry as *const () as usize, stvec::TrapMode::Direct);
-    // SAFETY: `kernel_trap_entry` is a valid, 4-byte aligned trap vector that
+    // SAFETY: sscratch = 0 is the trap vector's "trap came from the kernel".
+    unsafe { riscv::register::sscratch::write(0) };
+    // SAFETY: FS = Initial only enables FP instructions.
+    unsafe { riscv::register::sstatus::set_fs(riscv::register::sstatus::FS::Initial) };
+    let vector = stvec::Stvec::new(trap_vector as *const () as usize, stvec::TrapMode::Direct);
+    // SAFETY: `trap_vector` is a valid, 4-byte aligned trap vector that
     // preserves all state it does not own.
     unsafe { stvec::write(vector) };
 }

@@ -1,0 +1,456 @@
+//! Loading a static or static-PIE ELF executable for execve(2), and building
+//! the initial stack. Mirrors Linux's `load_elf_binary` and
+//! `create_elf_tables` (fs/binfmt_elf.c).
+//!
+//! The headers are parsed here with checked reads rather than with the
+//! `xmas-elf` crate, because that crate slices its input without bounds
+//! checks and a garbage file must give `ENOEXEC`, not a kernel panic.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::error::{Errno, Error, Result};
+use crate::mm::{PAGE_SIZE, Prot, USER_STACK_SIZE, USER_STACK_TOP, VmSpace, VmaBacking, page_ceil, page_floor};
+
+const PT_LOAD: u32 = 1;
+const PT_INTERP: u32 = 3;
+const PT_PHDR: u32 = 6;
+const ET_EXEC: u16 = 2;
+const ET_DYN: u16 = 3;
+const PF_X: u32 = 1;
+const PF_W: u32 = 2;
+const PF_R: u32 = 4;
+
+/// Where a static-PIE program (ET_DYN) is placed, like Linux's ELF_ET_DYN_BASE.
+pub const PIE_BASE: usize = 0x2a_0000_0000;
+/// Where the program interpreter (dynamic loader) is placed.
+const INTERP_BASE: usize = 0x30_0000_0000;
+
+/// What differs between architectures for ELF loading.
+pub struct ElfArch {
+    /// `e_machine`: EM_RISCV (243) or EM_X86_64 (62).
+    pub machine: u16,
+    pub hwcap: usize,
+    /// AT_PLATFORM string, if the architecture passes one.
+    pub platform: Option<&'static str>,
+}
+
+/// The parts of an ELF file header we use.
+struct Header {
+    kind: u16,
+    entry: usize,
+    phoff: usize,
+    phentsize: usize,
+    phnum: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Segment {
+    kind: u32,
+    flags: u32,
+    offset: usize,
+    vaddr: usize,
+    filesz: usize,
+    memsz: usize,
+}
+
+fn read_u16(data: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(data.get(at..at.checked_add(2)?)?.try_into().ok()?))
+}
+fn read_u32(data: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(data.get(at..at.checked_add(4)?)?.try_into().ok()?))
+}
+fn read_u64(data: &[u8], at: usize) -> Option<usize> {
+    Some(u64::from_le_bytes(data.get(at..at.checked_add(8)?)?.try_into().ok()?) as usize)
+}
+
+fn noexec(msg: &'static str) -> Error {
+    Error::with_message(Errno::ENOEXEC, msg)
+}
+
+fn parse_header(data: &[u8], machine: u16) -> Result<Header> {
+    if data.get(..4) != Some(b"\x7fELF") {
+        return Err(noexec("not an ELF file"));
+    }
+    // ELFCLASS64, ELFDATA2LSB, EV_CURRENT
+    if data.get(4..7) != Some(&[2, 1, 1]) {
+        return Err(noexec("not a 64-bit little-endian ELF"));
+    }
+    let field = |at, f: fn(&[u8], usize) -> Option<usize>| f(data, at).ok_or(noexec("truncated ELF header"));
+    let kind = read_u16(data, 16).ok_or(noexec("truncated ELF header"))?;
+    if read_u16(data, 18) != Some(machine) {
+        return Err(noexec("ELF for another machine"));
+    }
+    if kind != ET_EXEC && kind != ET_DYN {
+        return Err(noexec("ELF is not an executable"));
+    }
+    let header = Header {
+        kind,
+        entry: field(24, read_u64)?,
+        phoff: field(32, read_u64)?,
+        phentsize: read_u16(data, 54).ok_or(noexec("truncated ELF header"))? as usize,
+        phnum: read_u16(data, 56).ok_or(noexec("truncated ELF header"))? as usize,
+    };
+    if header.phentsize < 56 || header.phnum == 0 || header.phnum > 128 {
+        return Err(noexec("bad program header table"));
+    }
+    Ok(header)
+}
+
+fn parse_segments(data: &[u8], header: &Header) -> Result<Vec<Segment>> {
+    (0..header.phnum)
+        .map(|i| {
+            let at = header.phoff.checked_add(i * header.phentsize).ok_or(noexec("bad phoff"))?;
+            let seg = (|| {
+                Some(Segment {
+                    kind: read_u32(data, at)?,
+                    flags: read_u32(data, at.checked_add(4)?)?,
+                    offset: read_u64(data, at.checked_add(8)?)?,
+                    vaddr: read_u64(data, at.checked_add(16)?)?,
+                    filesz: read_u64(data, at.checked_add(32)?)?,
+                    memsz: read_u64(data, at.checked_add(40)?)?,
+                })
+            })();
+            seg.ok_or(noexec("program header outside the file"))
+        })
+        .collect()
+}
+
+fn prot_of(flags: u32) -> Prot {
+    let mut prot = Prot::empty();
+    if flags & PF_R != 0 {
+        prot |= Prot::READ;
+    }
+    if flags & PF_W != 0 {
+        prot |= Prot::WRITE;
+    }
+    if flags & PF_X != 0 {
+        prot |= Prot::EXEC;
+    }
+    prot
+}
+
+/// One image placed in memory.
+struct Placed {
+    entry: usize,
+    bias: usize,
+    phdr: usize,
+    phnum: usize,
+    end: usize,
+}
+
+/// Maps the PT_LOAD segments of `data` at `bias` (0 for ET_EXEC).
+fn place(vm: &mut VmSpace, data: &[u8], header: &Header, segments: &[Segment], bias: usize, name: &str) -> Result<Placed> {
+    let mut page_prot: BTreeMap<usize, Prot> = BTreeMap::new();
+    let mut end = 0;
+    let mut phdr = None;
+    for seg in segments.iter().filter(|s| s.kind == PT_LOAD) {
+        if seg.filesz > seg.memsz || seg.offset.checked_add(seg.filesz).is_none_or(|e| e > data.len()) {
+            return Err(noexec("segment outside the file"));
+        }
+        let start = bias.checked_add(seg.vaddr).ok_or(noexec("segment address overflows"))?;
+        let seg_end = start.checked_add(seg.memsz).and_then(page_ceil).ok_or(noexec("segment address overflows"))?;
+        if seg_end > USER_STACK_TOP - USER_STACK_SIZE {
+            return Err(noexec("segment outside user memory"));
+        }
+        // Map the pages not yet mapped by an earlier segment, writable for now.
+        let mut page = page_floor(start);
+        while page < seg_end {
+            if !page_prot.contains_key(&page) {
+                let run_end = (page..seg_end).step_by(PAGE_SIZE).find(|p| page_prot.contains_key(p)).unwrap_or(seg_end);
+                vm.mmap(page, run_end - page, Prot::READ | Prot::WRITE, false, true, VmaBacking::Anonymous, String::from(name))
+                    .map_err(|e| if e.errno == Errno::EEXIST { noexec("segments overlap") } else { e })?;
+                page = run_end;
+            } else {
+                page += PAGE_SIZE;
+            }
+        }
+        for p in (page_floor(start)..seg_end).step_by(PAGE_SIZE) {
+            *page_prot.entry(p).or_insert(Prot::empty()) |= prot_of(seg.flags);
+        }
+        vm.write_bytes(start, &data[seg.offset..seg.offset + seg.filesz])?;
+        if seg.offset == 0 {
+            phdr.get_or_insert(start + header.phoff);
+        }
+        end = end.max(seg_end);
+    }
+    if end == 0 {
+        return Err(noexec("no loadable segment"));
+    }
+    // Final protections, page by page runs of equal rights.
+    let mut runs: Vec<(usize, usize, Prot)> = Vec::new();
+    for (&page, &prot) in &page_prot {
+        match runs.last_mut() {
+            Some((_, run_end, run_prot)) if *run_end == page && *run_prot == prot => *run_end += PAGE_SIZE,
+            _ => runs.push((page, page + PAGE_SIZE, prot)),
+        }
+    }
+    for (start, run_end, prot) in runs {
+        vm.mprotect(start, run_end - start, prot)?;
+    }
+    if let Some(seg) = segments.iter().find(|s| s.kind == PT_PHDR) {
+        phdr = Some(bias + seg.vaddr);
+    }
+    Ok(Placed { entry: bias + header.entry, bias, phdr: phdr.unwrap_or(0), phnum: header.phnum, end })
+}
+
+/// The program interpreter (PT_INTERP) named by an executable, if any.
+pub fn interpreter(data: &[u8], arch: &ElfArch) -> Result<Option<String>> {
+    let header = parse_header(data, arch.machine)?;
+    let segments = parse_segments(data, &header)?;
+    let Some(seg) = segments.iter().find(|s| s.kind == PT_INTERP) else { return Ok(None) };
+    let raw = seg
+        .offset
+        .checked_add(seg.filesz)
+        .and_then(|end| data.get(seg.offset..end))
+        .ok_or(noexec("PT_INTERP outside the file"))?;
+    let path = raw.split(|&b| b == 0).next().unwrap_or(&[]);
+    Ok(Some(String::from(core::str::from_utf8(path).map_err(|_| noexec("PT_INTERP is not UTF-8"))?)))
+}
+
+/// What execve(2) needs to start the new program.
+pub struct ExecImage {
+    pub entry: usize,
+    pub stack_pointer: usize,
+}
+
+/// Values for the auxiliary vector that come from the caller.
+pub struct AuxInfo {
+    pub uid: u32,
+    pub euid: u32,
+    pub gid: u32,
+    pub egid: u32,
+    pub secure: bool,
+    pub random: [u8; 16],
+    pub execfn: Vec<u8>,
+}
+
+// auxv keys (include/uapi/linux/auxvec.h)
+const AT_NULL: usize = 0;
+const AT_PHDR: usize = 3;
+const AT_PHENT: usize = 4;
+const AT_PHNUM: usize = 5;
+const AT_PAGESZ: usize = 6;
+const AT_BASE: usize = 7;
+const AT_FLAGS: usize = 8;
+const AT_ENTRY: usize = 9;
+const AT_UID: usize = 11;
+const AT_EUID: usize = 12;
+const AT_GID: usize = 13;
+const AT_EGID: usize = 14;
+const AT_PLATFORM: usize = 15;
+const AT_HWCAP: usize = 16;
+const AT_CLKTCK: usize = 17;
+const AT_SECURE: usize = 23;
+const AT_RANDOM: usize = 25;
+const AT_HWCAP2: usize = 26;
+const AT_EXECFN: usize = 31;
+
+/// Loads `data` (and its interpreter, if `interp` is given) into the empty
+/// address space `vm`, and builds the initial stack with argv, envp, auxv.
+pub fn load(
+    vm: &mut VmSpace,
+    data: &[u8],
+    interp: Option<&[u8]>,
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    aux: &AuxInfo,
+    arch: &ElfArch,
+) -> Result<ExecImage> {
+    let header = parse_header(data, arch.machine)?;
+    let segments = parse_segments(data, &header)?;
+    let bias = if header.kind == ET_DYN { PIE_BASE } else { 0 };
+    let program = place(vm, data, &header, &segments, bias, "")?;
+    vm.init_brk(program.end);
+
+    let interp = match interp {
+        Some(idata) => {
+            let iheader = parse_header(idata, arch.machine)?;
+            let isegments = parse_segments(idata, &iheader)?;
+            let ibias = if iheader.kind == ET_DYN { INTERP_BASE } else { 0 };
+            Some(place(vm, idata, &iheader, &isegments, ibias, "")?)
+        }
+        None => None,
+    };
+
+    // The stack mapping: RLIMIT_STACK bytes under the top, faulted in lazily.
+    let stack_bottom = USER_STACK_TOP - USER_STACK_SIZE;
+    vm.mmap(stack_bottom, USER_STACK_SIZE, Prot::READ | Prot::WRITE, true, false, VmaBacking::Anonymous, String::from("[stack]"))?;
+
+    let mut sp = USER_STACK_TOP;
+    let mut push_bytes = |vm: &mut VmSpace, bytes: &[u8], nul: bool| -> Result<usize> {
+        sp -= bytes.len() + nul as usize;
+        vm.write_bytes(sp, bytes)?;
+        if nul {
+            vm.write_bytes(sp + bytes.len(), &[0])?;
+        }
+        Ok(sp)
+    };
+    let execfn = push_bytes(vm, &aux.execfn, true)?;
+    let mut env_ptrs = Vec::with_capacity(envp.len());
+    for env in envp.iter().rev() {
+        env_ptrs.push(push_bytes(vm, env, true)?);
+    }
+    env_ptrs.reverse();
+    let mut arg_ptrs = Vec::with_capacity(argv.len());
+    for arg in argv.iter().rev() {
+        arg_ptrs.push(push_bytes(vm, arg, true)?);
+    }
+    arg_ptrs.reverse();
+    let platform = match arch.platform {
+        Some(p) => push_bytes(vm, p.as_bytes(), true)?,
+        None => 0,
+    };
+    let random = push_bytes(vm, &aux.random, false)?;
+
+    let mut auxv = alloc::vec![
+        (AT_PHDR, program.phdr),
+        (AT_PHENT, 56),
+        (AT_PHNUM, program.phnum),
+        (AT_PAGESZ, PAGE_SIZE),
+        (AT_BASE, interp.as_ref().map_or(0, |i| i.bias)),
+        (AT_FLAGS, 0),
+        (AT_ENTRY, program.entry),
+        (AT_UID, aux.uid as usize),
+        (AT_EUID, aux.euid as usize),
+        (AT_GID, aux.gid as usize),
+        (AT_EGID, aux.egid as usize),
+        (AT_HWCAP, arch.hwcap),
+        (AT_HWCAP2, 0),
+        (AT_CLKTCK, 100),
+        (AT_SECURE, aux.secure as usize),
+        (AT_RANDOM, random),
+        (AT_EXECFN, execfn),
+    ];
+    if platform != 0 {
+        auxv.push((AT_PLATFORM, platform));
+    }
+    auxv.push((AT_NULL, 0));
+
+    // argc, argv[], NULL, envp[], NULL, auxv pairs — 16-byte aligned at argc.
+    let words = 1 + arg_ptrs.len() + 1 + env_ptrs.len() + 1 + 2 * auxv.len();
+    sp = (sp - words * 8) & !15;
+    let mut table: Vec<u8> = Vec::with_capacity(words * 8);
+    let mut push_word = |w: usize| table.extend_from_slice(&(w as u64).to_le_bytes());
+    push_word(arg_ptrs.len());
+    arg_ptrs.iter().for_each(|&p| push_word(p));
+    push_word(0);
+    env_ptrs.iter().for_each(|&p| push_word(p));
+    push_word(0);
+    for (key, value) in auxv {
+        push_word(key);
+        push_word(value);
+    }
+    vm.write_bytes(sp, &table)?;
+
+    Ok(ExecImage { entry: interp.map_or(program.entry, |i| i.entry), stack_pointer: sp })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mm::user::UserPtr;
+    use std::vec;
+
+    const EM_TEST: u16 = 243;
+
+    /// A minimal static ELF: one RX segment with `code` at 0x10000 + 0x78... .
+    fn tiny_elf(kind: u16) -> Vec<u8> {
+        let mut f = vec![0u8; 0x1000 + 16];
+        f[..4].copy_from_slice(b"\x7fELF");
+        f[4..7].copy_from_slice(&[2, 1, 1]);
+        f[16..18].copy_from_slice(&kind.to_le_bytes());
+        f[18..20].copy_from_slice(&EM_TEST.to_le_bytes());
+        f[24..32].copy_from_slice(&0x10078u64.to_le_bytes()); // entry
+        f[32..40].copy_from_slice(&64u64.to_le_bytes()); // phoff
+        f[54..56].copy_from_slice(&56u16.to_le_bytes());
+        f[56..58].copy_from_slice(&1u16.to_le_bytes());
+        let ph = 64;
+        f[ph..ph + 4].copy_from_slice(&PT_LOAD.to_le_bytes());
+        f[ph + 4..ph + 8].copy_from_slice(&(PF_R | PF_X).to_le_bytes());
+        f[ph + 16..ph + 24].copy_from_slice(&0x10000u64.to_le_bytes()); // vaddr
+        f[ph + 32..ph + 40].copy_from_slice(&(0x1010u64).to_le_bytes()); // filesz
+        f[ph + 40..ph + 48].copy_from_slice(&(0x3000u64).to_le_bytes()); // memsz
+        f[0x1000..0x1010].copy_from_slice(b"0123456789abcdef");
+        f
+    }
+
+    fn arch() -> ElfArch {
+        ElfArch { machine: EM_TEST, hwcap: 0x112d, platform: None }
+    }
+
+    fn aux() -> AuxInfo {
+        AuxInfo { uid: 0, euid: 0, gid: 0, egid: 0, secure: false, random: [7; 16], execfn: b"/bin/t".to_vec() }
+    }
+
+    #[test]
+    fn loads_segments_and_builds_the_stack() {
+        let mut vm = VmSpace::new();
+        let elf = tiny_elf(ET_EXEC);
+        let argv = [b"t".to_vec(), b"-x".to_vec()];
+        let envp = [b"A=1".to_vec()];
+        let image = load(&mut vm, &elf, None, &argv, &envp, &aux(), &arch()).unwrap();
+        assert_eq!(image.entry, 0x10078);
+        assert_eq!(image.stack_pointer % 16, 0);
+        let mut buf = [0u8; 16];
+        vm.read_bytes(0x11000, &mut buf).unwrap();
+        assert_eq!(&buf, b"0123456789abcdef");
+        vm.read_bytes(0x11010, &mut buf).unwrap();
+        assert_eq!(buf, [0; 16], "bss is zero");
+        assert!(vm.write_bytes(0x10000, b"x").is_err(), "text is read-only");
+        let sp = UserPtr::<u64>::new(image.stack_pointer);
+        assert_eq!(sp.read(&mut vm).unwrap(), 2);
+        let arg1 = sp.add(2).unwrap().read(&mut vm).unwrap() as usize;
+        assert_eq!(vm.read_cstr(arg1, 100).unwrap(), b"-x");
+        assert_eq!(sp.add(3).unwrap().read(&mut vm).unwrap(), 0);
+        let env0 = sp.add(4).unwrap().read(&mut vm).unwrap() as usize;
+        assert_eq!(vm.read_cstr(env0, 100).unwrap(), b"A=1");
+        // auxv starts after envp's NULL: AT_PHDR first.
+        assert_eq!(sp.add(6).unwrap().read(&mut vm).unwrap() as usize, AT_PHDR);
+        assert_eq!(sp.add(7).unwrap().read(&mut vm).unwrap(), 0x10040);
+    }
+
+    #[test]
+    fn pie_is_placed_at_the_base() {
+        let mut vm = VmSpace::new();
+        let image = load(&mut vm, &tiny_elf(ET_DYN), None, &[], &[], &aux(), &arch()).unwrap();
+        assert_eq!(image.entry, PIE_BASE + 0x10078);
+    }
+
+    #[test]
+    fn garbage_is_enoexec_never_a_panic() {
+        let good = tiny_elf(ET_EXEC);
+        let cases: Vec<Vec<u8>> = vec![
+            b"#!/bin/sh\n".to_vec(),
+            vec![],
+            good[..20].to_vec(),
+            good[..70].to_vec(),
+            {
+                let mut bad = good.clone();
+                bad[18] = 62; // x86_64
+                bad
+            },
+            {
+                let mut bad = good.clone();
+                bad[32..40].copy_from_slice(&u64::MAX.to_le_bytes()); // phoff
+                bad
+            },
+            {
+                let mut bad = good.clone();
+                bad[64 + 8..64 + 16].copy_from_slice(&(u64::MAX - 4).to_le_bytes()); // p_offset
+                bad
+            },
+        ];
+        for (i, data) in cases.iter().enumerate() {
+            let mut vm = VmSpace::new();
+            let err = load(&mut vm, data, None, &[], &[], &aux(), &arch()).err();
+            assert_eq!(err.map(|e| e.errno), Some(Errno::ENOEXEC), "case {i}");
+        }
+        // Every truncation of a valid file fails cleanly too.
+        for len in 0..good.len() - 16 {
+            let mut vm = VmSpace::new();
+            assert!(load(&mut vm, &good[..len], None, &[], &[], &aux(), &arch()).is_err());
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! Processes and threads.
+//!
+//! A [`Process`] is what Linux calls a thread group: an address space, open
+//! files, credentials, limits, and one or more [`Thread`]s. Its PID is the TID
+//! of its first thread. Each has a KoID (the kernel's own, never reused name)
+//! separate from the PID user space sees, so that a later issue can give a
+//! process one PID per PID-namespace level.
+//!
+//! Mirrors, in Linux: `struct task_struct`/`signal_struct` (include/linux/sched.h),
+//! kernel/fork.c (`copy_process`), kernel/exit.c (`do_exit`, `do_group_exit`,
+//! `forget_original_parent`, `wait_consider_task`), kernel/sys.c (setpgid,
+//! setsid).
+//!
+//! Lock order: a process's `inner` before its children's `inner`; the global
+//! `TABLE` lock is never held while taking a process lock.
+
+pub mod creds;
+pub mod elf;
+pub mod pid;
+pub mod rlimit;
+mod thread;
+mod wait;
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+
+use crate::error::{Errno, Result};
+use crate::mm::VmSpace;
+use crate::object::{KoId, new_koid};
+use crate::sync::{Mutex, WaitQueue};
+
+pub use creds::Credentials;
+pub use pid::Pid;
+pub use rlimit::RLimits;
+pub use thread::Thread;
+pub use wait::{WaitOptions, WaitSelector, WaitStatus};
+
+/// The PID of init, which adopts orphans.
+pub const INIT_PID: Pid = 1;
+
+/// Every live or zombie process and thread, by number.
+struct Table {
+    pids: pid::PidAllocator,
+    processes: BTreeMap<Pid, Weak<Process>>,
+    threads: BTreeMap<Pid, Weak<Thread>>,
+}
+
+/// Protected by its mutex; taken after any process lock is released.
+static TABLE: Mutex<Table> =
+    Mutex::new(Table { pids: pid::PidAllocator::new(), processes: BTreeMap::new(), threads: BTreeMap::new() });
+
+/// The process with PID `pid`, if it exists (zombies included).
+pub fn find_process(pid: Pid) -> Option<Arc<Process>> {
+    TABLE.lock().processes.get(&pid)?.upgrade()
+}
+
+/// The thread with TID `tid`, if it is alive.
+pub fn find_thread(tid: Pid) -> Option<Arc<Thread>> {
+    TABLE.lock().threads.get(&tid)?.upgrade()
+}
+
+/// All processes, in PID order (for /proc and kill(-1)).
+pub fn all_processes() -> Vec<Arc<Process>> {
+    TABLE.lock().processes.values().filter_map(Weak::upgrade).collect()
+}
+
+/// Number of processes, for sysinfo(2) `procs`.
+pub fn process_count() -> usize {
+    TABLE.lock().processes.len()
+}
+
+/// The life cycle of a process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessState {
+    Running,
+    /// Stopped by a signal; `reported` once a waiter has seen it.
+    Stopped { signal: u32, reported: bool },
+    /// All threads have exited; the parent has not reaped it yet.
+    Zombie(WaitStatus),
+}
+
+pub struct Process {
+    koid: KoId,
+    pid: Pid,
+    /// The address space; shared with the parent after `CLONE_VM` (vfork),
+    /// `None` once the process is a zombie. Protected by the mutex.
+    vm: Mutex<Option<Arc<Mutex<VmSpace>>>>,
+    pub creds: Mutex<Credentials>,
+    pub rlimits: Mutex<RLimits>,
+    inner: Mutex<ProcessInner>,
+    /// Woken when a child changes state (exit, stop, continue): wait4 sleeps here.
+    pub child_wait: WaitQueue,
+}
+
+struct ProcessInner {
+    parent: Weak<Process>,
+    children: Vec<Arc<Process>>,
+    threads: Vec<Arc<Thread>>,
+    state: ProcessState,
+    /// Set by exit_group: every thread leaves with this status.
+    group_exit: Option<WaitStatus>,
+    pgid: Pid,
+    sid: Pid,
+    /// The executable's path, for /proc/PID/exe.
+    exe: String,
+    /// argv of the last execve, for /proc/PID/cmdline.
+    cmdline: Vec<Vec<u8>>,
+    /// The signal sent to the parent on exit (SIGCHLD, or clone's exit_signal).
+    exit_signal: u32,
+    is_child_subreaper: bool,
+    /// Accumulated CPU time of reaped children, in ns (getrusage, times).
+    children_time_ns: (u64, u64),
+}
+
+impl Process {
+    /// The first process (init) with its first thread; PID 1.
+    pub fn new_init(vm: VmSpace) -> Result<Arc<Thread>> {
+        let process = Process::alloc(Weak::new(), vm, Credentials::root(), RLimits::init(), 0, 0, 17)?;
+        {
+            let mut inner = process.inner.lock();
+            inner.pgid = process.pid;
+            inner.sid = process.pid;
+        }
+        Ok(Thread::new_leader(&process))
+    }
+
+    fn alloc(
+        parent: Weak<Process>,
+        vm: VmSpace,
+        creds: Credentials,
+        rlimits: RLimits,
+        pgid: Pid,
+        sid: Pid,
+        exit_signal: u32,
+    ) -> Result<Arc<Process>> {
+        Self::alloc_shared_vm(parent, Arc::new(Mutex::new(vm)), creds, rlimits, pgid, sid, exit_signal)
+    }
+
+    fn alloc_shared_vm(
+        parent: Weak<Process>,
+        vm: Arc<Mutex<VmSpace>>,
+        creds: Credentials,
+        rlimits: RLimits,
+        pgid: Pid,
+        sid: Pid,
+        exit_signal: u32,
+    ) -> Result<Arc<Process>> {
+        let pid = TABLE.lock().pids.alloc()?;
+        let process = Arc::new(Process {
+            koid: new_koid(),
+            pid,
+            vm: Mutex::new(Some(vm)),
+            creds: Mutex::new(creds),
+            rlimits: Mutex::new(rlimits),
+            inner: Mutex::new(ProcessInner {
+                parent,
+                children: Vec::new(),
+                threads: Vec::new(),
+                state: ProcessState::Running,
+                group_exit: None,
+                pgid,
+                sid,
+                exe: String::new(),
+                cmdline: Vec::new(),
+                exit_signal,
+                is_child_subreaper: false,
+                children_time_ns: (0, 0),
+            }),
+            child_wait: WaitQueue::new(),
+        });
+        TABLE.lock().processes.insert(pid, Arc::downgrade(&process));
+        Ok(process)
+    }
+
+    pub fn koid(&self) -> KoId {
+        self.koid
+    }
+
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// The parent's PID, 0 for init.
+    pub fn ppid(&self) -> Pid {
+        self.inner.lock().parent.upgrade().map_or(0, |p| p.pid)
+    }
+
+    pub fn parent(&self) -> Option<Arc<Process>> {
+        self.inner.lock().parent.upgrade()
+    }
+
+    /// The address space; `ESRCH` for a zombie.
+    pub fn vm(&self) -> Result<Arc<Mutex<VmSpace>>> {
+        self.vm.lock().clone().ok_or(Errno::ESRCH.into())
+    }
+
+    /// Replaces the address space (execve).
+    pub fn set_vm(&self, vm: VmSpace) {
+        *self.vm.lock() = Some(Arc::new(Mutex::new(vm)));
+    }
+
+    pub fn state(&self) -> ProcessState {
+        self.inner.lock().state
+    }
+
+    pub fn threads(&self) -> Vec<Arc<Thread>> {
+        self.inner.lock().threads.clone()
+    }
+
+    pub fn children(&self) -> Vec<Arc<Process>> {
+        self.inner.lock().children.clone()
+    }
+
+    pub fn pgid(&self) -> Pid {
+        self.inner.lock().pgid
+    }
+
+    pub fn sid(&self) -> Pid {
+        self.inner.lock().sid
+    }
+
+    pub fn exe(&self) -> String {
+        self.inner.lock().exe.clone()
+    }
+
+    pub fn cmdline(&self) -> Vec<Vec<u8>> {
+        self.inner.lock().cmdline.clone()
+    }
+
+    /// Records what execve ran, for /proc.
+    pub fn set_exec_info(&self, exe: String, argv: Vec<Vec<u8>>) {
+        let mut inner = self.inner.lock();
+        inner.exe = exe;
+        inner.cmdline = argv;
+    }
+
+    /// The command name: the last path component of argv[0]'s program,
+    /// truncated to 15 bytes like Linux's TASK_COMM_LEN.
+    pub fn comm(&self) -> String {
+        let exe = self.exe();
+        let name = exe.rsplit('/').next().unwrap_or("");
+        String::from(&name[..name.floor_char_boundary(15)])
+    }
+
+    /// The status every thread leaves with after exit_group, if one ran.
+    pub fn group_exit_status(&self) -> Option<WaitStatus> {
+        self.inner.lock().group_exit
+    }
+
+    /// exit_group(2): the first caller sets the status; every thread then
+    /// leaves when it next enters the kernel (the caller wakes them).
+    pub fn start_group_exit(&self, status: WaitStatus) {
+        let mut inner = self.inner.lock();
+        if inner.group_exit.is_none() {
+            inner.group_exit = Some(status);
+        }
+    }
+
+    pub fn set_child_subreaper(&self, on: bool) {
+        self.inner.lock().is_child_subreaper = on;
+    }
+
+    pub fn is_child_subreaper(&self) -> bool {
+        self.inner.lock().is_child_subreaper
+    }
+
+    /// fork(2)/clone(2) without CLONE_THREAD: a child process with a copy
+    /// (or with `share_vm`, the same) address space and the same credentials,
+    /// limits, process group and session. Returns its first thread.
+    pub fn fork(self: &Arc<Self>, share_vm: bool, exit_signal: u32) -> Result<Arc<Thread>> {
+        let vm = self.vm()?;
+        let child_vm = if share_vm { vm } else { Arc::new(Mutex::new(vm.lock().fork()?)) };
+        let (pgid, sid, exe, cmdline) = {
+            let inner = self.inner.lock();
+            (inner.pgid, inner.sid, inner.exe.clone(), inner.cmdline.clone())
+        };
+        let child = Process::alloc_shared_vm(
+            Arc::downgrade(self),
+            child_vm,
+            self.creds.lock().clone(),
+            self.rlimits.lock().clone(),
+            pgid,
+            sid,
+            exit_signal,
+        )?;
+        child.set_exec_info(exe, cmdline);
+        self.inner.lock().children.push(child.clone());
+        Ok(Thread::new_leader(&child))
+    }
+
+    /// Called by the last thread to exit: the process becomes a zombie, its
+    /// memory goes, its children go to the reaper, its parent is told.
+    /// Mirrors `do_exit` → `exit_notify` (kernel/exit.c). Returns the parent
+    /// and the signal to send it (the caller sends it: signals live above).
+    fn become_zombie(self: &Arc<Self>, status: WaitStatus) -> Option<(Arc<Process>, u32)> {
+        self.vm.lock().take();
+        let (children, parent, exit_signal) = {
+            let mut inner = self.inner.lock();
+            inner.state = ProcessState::Zombie(status);
+            (core::mem::take(&mut inner.children), inner.parent.upgrade(), inner.exit_signal)
+        };
+        if !children.is_empty() {
+            let reaper = self.find_reaper();
+            match reaper {
+                Some(reaper) => {
+                    let has_zombie = children.iter().any(|c| matches!(c.state(), ProcessState::Zombie(_)));
+                    for child in &children {
+                        child.inner.lock().parent = Arc::downgrade(&reaper);
+                    }
+                    reaper.inner.lock().children.extend(children);
+                    if has_zombie {
+                        reaper.child_wait.wake_all();
+                    }
+                }
+                None => children.into_iter().for_each(|c| c.inner.lock().parent = Weak::new()),
+            }
+        }
+        match parent {
+            Some(parent) => {
+                parent.child_wait.wake_all();
+                Some((parent, exit_signal))
+            }
+            None => None,
+        }
+    }
+
+    /// The closest ancestor that is a child subreaper, else init —
+    /// "orphaned processes are reparented to … the nearest still living
+    /// ancestor subreaper" - prctl(2).
+    fn find_reaper(&self) -> Option<Arc<Process>> {
+        let mut ancestor = self.parent();
+        while let Some(process) = ancestor {
+            if process.is_child_subreaper() && !matches!(process.state(), ProcessState::Zombie(_)) {
+                return Some(process);
+            }
+            ancestor = process.parent();
+        }
+        find_process(INIT_PID).filter(|init| init.pid != self.pid)
+    }
+
+    /// setpgid(2) on `self` as seen by `caller`: `ESRCH` if it is neither
+    /// the caller nor its child, `EPERM` across sessions or for a session
+    /// leader, `EACCES` for a child that has already execve'd (not tracked
+    /// yet), `EPERM` if the target group does not exist in the session.
+    pub fn setpgid(self: &Arc<Self>, caller: &Arc<Process>, pgid: Pid) -> Result<()> {
+        let is_self = Arc::ptr_eq(self, caller);
+        let is_child = self.parent().is_some_and(|p| Arc::ptr_eq(&p, caller));
+        if !is_self && !is_child {
+            return Err(Errno::ESRCH.into());
+        }
+        if self.sid() == self.pid || self.sid() != caller.sid() {
+            return Err(Errno::EPERM.into());
+        }
+        let pgid = if pgid == 0 { self.pid } else { pgid };
+        if pgid != self.pid && !all_processes().iter().any(|p| p.pgid() == pgid && p.sid() == self.sid()) {
+            return Err(Errno::EPERM.into());
+        }
+        self.inner.lock().pgid = pgid;
+        Ok(())
+    }
+
+    /// setsid(2): `EPERM` if the caller already leads a process group.
+    pub fn setsid(&self) -> Result<Pid> {
+        if all_processes().iter().any(|p| p.pgid() == self.pid) {
+            return Err(Errno::EPERM.into());
+        }
+        let mut inner = self.inner.lock();
+        inner.sid = self.pid;
+        inner.pgid = self.pid;
+        Ok(self.pid)
+    }
+
+    /// Stops or continues the process (job control); wakes the parent's waiters.
+    pub fn set_stopped(&self, signal: Option<u32>) {
+        {
+            let mut inner = self.inner.lock();
+            inner.state = match (inner.state, signal) {
+                (ProcessState::Zombie(s), _) => ProcessState::Zombie(s),
+                (_, Some(signal)) => ProcessState::Stopped { signal, reported: false },
+                (_, None) => ProcessState::Running,
+            };
+        }
+        if let Some(parent) = self.parent() {
+            parent.child_wait.wake_all();
+        }
+    }
+
+    pub fn add_children_time(&self, user_ns: u64, system_ns: u64) {
+        let mut inner = self.inner.lock();
+        inner.children_time_ns.0 += user_ns;
+        inner.children_time_ns.1 += system_ns;
+    }
+
+    pub fn children_time_ns(&self) -> (u64, u64) {
+        self.inner.lock().children_time_ns
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let mut table = TABLE.lock();
+        table.processes.remove(&self.pid);
+        table.pids.free(self.pid);
+    }
+}

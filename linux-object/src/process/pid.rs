@@ -1,0 +1,73 @@
+//! PID numbers. Mirrors `alloc_pid` (kernel/pid.c): numbers are handed out
+//! upward from the last one, wrap at `pid_max` back to `RESERVED_PIDS`, and
+//! skip numbers in use. Threads and processes share the number space (a
+//! process's PID is its first thread's TID).
+//!
+//! Today there is one allocator, the initial PID namespace's; the PID
+//! namespace issue gives each namespace its own and a task one number per
+//! level.
+
+use alloc::collections::BTreeSet;
+
+use crate::error::{Errno, Result};
+
+pub type Pid = u32;
+
+/// Linux's default `/proc/sys/kernel/pid_max` on small machines.
+pub const PID_MAX: Pid = 32768;
+/// After wrapping, numbers restart here (kernel/pid.c).
+const RESERVED_PIDS: Pid = 300;
+
+pub struct PidAllocator {
+    last: Pid,
+    in_use: BTreeSet<Pid>,
+}
+
+impl PidAllocator {
+    pub const fn new() -> Self {
+        PidAllocator { last: 0, in_use: BTreeSet::new() }
+    }
+
+    /// The next free number; `EAGAIN` when all are taken (fork(2)).
+    pub fn alloc(&mut self) -> Result<Pid> {
+        let mut candidate = self.last;
+        for _ in 0..PID_MAX {
+            candidate = if candidate + 1 >= PID_MAX { RESERVED_PIDS } else { candidate + 1 };
+            if self.in_use.insert(candidate) {
+                self.last = candidate;
+                return Ok(candidate);
+            }
+        }
+        Err(Errno::EAGAIN.into())
+    }
+
+    pub fn free(&mut self, pid: Pid) {
+        self.in_use.remove(&pid);
+    }
+
+    pub fn count(&self) -> usize {
+        self.in_use.len()
+    }
+}
+
+impl Default for PidAllocator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_up_wraps_and_skips_used() {
+        let mut pids = PidAllocator::new();
+        assert_eq!(pids.alloc().unwrap(), 1);
+        assert_eq!(pids.alloc().unwrap(), 2);
+        pids.free(1);
+        assert_eq!(pids.alloc().unwrap(), 3, "numbers are not reused at once");
+        pids.last = PID_MAX - 1;
+        assert_eq!(pids.alloc().unwrap(), RESERVED_PIDS);
+    }
+}

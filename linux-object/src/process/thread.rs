@@ -1,0 +1,123 @@
+//! Threads: the schedulable part of a process. Mirrors the per-thread half of
+//! Linux's `task_struct` (TID, `clear_child_tid`, `robust_list`).
+
+use alloc::sync::Arc;
+use core::task::Waker;
+
+use super::{Pid, Process, ProcessState, TABLE, WaitStatus};
+use crate::error::Result;
+use crate::object::{KoId, new_koid};
+use crate::sync::{Mutex, Once};
+
+pub struct Thread {
+    koid: KoId,
+    tid: Pid,
+    process: Arc<Process>,
+    inner: Mutex<ThreadInner>,
+    /// Wakes the kernel task running this thread; set once by the kernel.
+    waker: Once<Waker>,
+}
+
+#[derive(Default)]
+struct ThreadInner {
+    /// set_tid_address(2)/CLONE_CHILD_CLEARTID: zeroed and futex-woken on exit.
+    clear_child_tid: usize,
+    /// set_robust_list(2): (head, len).
+    robust_list: (usize, usize),
+    exited: bool,
+}
+
+impl Thread {
+    /// The first thread of a new process; its TID is the PID.
+    pub(super) fn new_leader(process: &Arc<Process>) -> Arc<Thread> {
+        Self::insert(process, process.pid())
+    }
+
+    /// clone(2) with CLONE_THREAD: another thread of `process`.
+    pub fn new_in(process: &Arc<Process>) -> Result<Arc<Thread>> {
+        let tid = TABLE.lock().pids.alloc()?;
+        Ok(Self::insert(process, tid))
+    }
+
+    fn insert(process: &Arc<Process>, tid: Pid) -> Arc<Thread> {
+        let thread = Arc::new(Thread {
+            koid: new_koid(),
+            tid,
+            process: process.clone(),
+            inner: Mutex::new(ThreadInner::default()),
+            waker: Once::new(),
+        });
+        TABLE.lock().threads.insert(tid, Arc::downgrade(&thread));
+        process.inner.lock().threads.push(thread.clone());
+        thread
+    }
+
+    pub fn koid(&self) -> KoId {
+        self.koid
+    }
+
+    pub fn tid(&self) -> Pid {
+        self.tid
+    }
+
+    pub fn process(&self) -> &Arc<Process> {
+        &self.process
+    }
+
+    pub fn set_waker(&self, waker: Waker) {
+        self.waker.call_once(|| waker);
+    }
+
+    /// Wakes the task running this thread (a signal arrived, or exit_group).
+    pub fn wake(&self) {
+        if let Some(waker) = self.waker.get() {
+            waker.wake_by_ref();
+        }
+    }
+
+    pub fn set_clear_child_tid(&self, addr: usize) {
+        self.inner.lock().clear_child_tid = addr;
+    }
+
+    pub fn clear_child_tid(&self) -> usize {
+        self.inner.lock().clear_child_tid
+    }
+
+    pub fn set_robust_list(&self, head: usize, len: usize) {
+        self.inner.lock().robust_list = (head, len);
+    }
+
+    pub fn robust_list(&self) -> (usize, usize) {
+        self.inner.lock().robust_list
+    }
+
+    /// Ends this thread. If it was the last one, the process becomes a zombie
+    /// with `status` (or the group-exit status) and the parent and the signal
+    /// it should get are returned. Idempotent.
+    pub fn exit(&self, status: WaitStatus) -> Option<(Arc<Process>, u32)> {
+        {
+            let mut inner = self.inner.lock();
+            if inner.exited {
+                return None;
+            }
+            inner.exited = true;
+        }
+        let last = {
+            let mut pinner = self.process.inner.lock();
+            pinner.threads.retain(|t| t.tid != self.tid);
+            pinner.threads.is_empty() && !matches!(pinner.state, ProcessState::Zombie(_))
+        };
+        if self.tid != self.process.pid() {
+            let mut table = TABLE.lock();
+            table.threads.remove(&self.tid);
+            table.pids.free(self.tid);
+        } else {
+            TABLE.lock().threads.remove(&self.tid);
+        }
+        if !last {
+            return None;
+        }
+        let status = self.process.group_exit_status().unwrap_or(status);
+        self.process.become_zombie(status)
+    }
+}

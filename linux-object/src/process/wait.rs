@@ -1,0 +1,162 @@
+//! wait4(2)/waitid(2): choosing and reaping children. Mirrors
+//! `do_wait`/`wait_consider_task` (kernel/exit.c).
+
+use alloc::sync::Arc;
+
+use super::{Pid, Process, ProcessState};
+use crate::error::{Errno, Result};
+
+/// How a process ended or changed state, as wait4 reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitStatus {
+    /// exit(code): `WIFEXITED`, `WEXITSTATUS == code & 0xff`.
+    Exited(u8),
+    /// Killed by `signal`; `core` sets the 0x80 bit (`WCOREDUMP`).
+    Signaled { signal: u32, core: bool },
+    /// Stopped by `signal` (`WIFSTOPPED`).
+    Stopped(u32),
+    /// Resumed by SIGCONT (`WIFCONTINUED`).
+    Continued,
+}
+
+impl WaitStatus {
+    /// The `int *wstatus` encoding (see the W* macros in <sys/wait.h>).
+    pub fn encode(self) -> i32 {
+        match self {
+            WaitStatus::Exited(code) => (code as i32) << 8,
+            WaitStatus::Signaled { signal, core } => (signal as i32 & 0x7f) | if core { 0x80 } else { 0 },
+            WaitStatus::Stopped(signal) => ((signal as i32) << 8) | 0x7f,
+            WaitStatus::Continued => 0xffff,
+        }
+    }
+
+    /// waitid's `si_code` (CLD_EXITED 1, CLD_KILLED 2, CLD_DUMPED 3,
+    /// CLD_STOPPED 5, CLD_CONTINUED 6) and `si_status`.
+    pub fn siginfo_code_status(self) -> (i32, i32) {
+        match self {
+            WaitStatus::Exited(code) => (1, code as i32),
+            WaitStatus::Signaled { signal, core: false } => (2, signal as i32),
+            WaitStatus::Signaled { signal, core: true } => (3, signal as i32),
+            WaitStatus::Stopped(signal) => (5, signal as i32),
+            WaitStatus::Continued => (6, 18),
+        }
+    }
+}
+
+/// Which children a wait considers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitSelector {
+    Any,
+    Pid(Pid),
+    Pgid(Pid),
+}
+
+bitflags::bitflags! {
+    /// WNOHANG 1, WUNTRACED/WSTOPPED 2, WEXITED 4, WCONTINUED 8, WNOWAIT 0x01000000.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct WaitOptions: u32 {
+        const WNOHANG = 1;
+        const WSTOPPED = 2;
+        const WEXITED = 4;
+        const WCONTINUED = 8;
+        const WNOWAIT = 0x0100_0000;
+        const __WNOTHREAD = 0x2000_0000;
+        const __WALL = 0x4000_0000;
+        const __WCLONE = 0x8000_0000;
+    }
+}
+
+impl Process {
+    /// One round of wait: a matching child whose state change can be
+    /// reported, reaping it when it is a zombie (unless WNOWAIT).
+    /// `Ok(None)`: matching children exist but none is ready (the caller
+    /// blocks on `child_wait` unless WNOHANG). `ECHILD`: no matching child.
+    pub fn try_wait(&self, selector: WaitSelector, options: WaitOptions) -> Result<Option<(Pid, WaitStatus)>> {
+        let mut inner = self.inner.lock();
+        let matches = |child: &Arc<Process>| match selector {
+            WaitSelector::Any => true,
+            WaitSelector::Pid(pid) => child.pid() == pid,
+            WaitSelector::Pgid(pgid) => child.pgid() == pgid,
+        };
+        let mut any = false;
+        for (index, child) in inner.children.iter().enumerate() {
+            if !matches(child) {
+                continue;
+            }
+            any = true;
+            let mut cinner = child.inner.lock();
+            match cinner.state {
+                ProcessState::Zombie(status) if options.contains(WaitOptions::WEXITED) => {
+                    let pid = child.pid();
+                    drop(cinner);
+                    if !options.contains(WaitOptions::WNOWAIT) {
+                        inner.children.remove(index);
+                    }
+                    return Ok(Some((pid, status)));
+                }
+                ProcessState::Stopped { signal, reported: false } if options.contains(WaitOptions::WSTOPPED) => {
+                    if !options.contains(WaitOptions::WNOWAIT) {
+                        cinner.state = ProcessState::Stopped { signal, reported: true };
+                    }
+                    return Ok(Some((child.pid(), WaitStatus::Stopped(signal))));
+                }
+                _ => {}
+            }
+            if options.contains(WaitOptions::WCONTINUED) && child.take_continued() {
+                return Ok(Some((child.pid(), WaitStatus::Continued)));
+            }
+        }
+        if any { Ok(None) } else { Err(Errno::ECHILD.into()) }
+    }
+
+    fn take_continued(&self) -> bool {
+        // Continued reports are tracked by the signal layer; none yet.
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mm::VmSpace;
+
+    #[test]
+    fn status_encoding_matches_the_w_macros() {
+        assert_eq!(WaitStatus::Exited(3).encode(), 0x300);
+        assert_eq!(WaitStatus::Signaled { signal: 9, core: false }.encode(), 9);
+        assert_eq!(WaitStatus::Signaled { signal: 11, core: true }.encode(), 0x8b);
+        assert_eq!(WaitStatus::Stopped(19).encode(), 0x137f);
+        assert_eq!(WaitStatus::Continued.encode(), 0xffff);
+    }
+
+    #[test]
+    fn fork_exit_wait_reaps_once() {
+        let init = Process::new_init(VmSpace::new()).unwrap();
+        let parent = init.process().clone();
+        let all = WaitOptions::WEXITED;
+        assert_eq!(parent.try_wait(WaitSelector::Any, all).unwrap_err().errno, Errno::ECHILD);
+        let child = parent.fork(false, 17).unwrap();
+        let pid = child.process().pid();
+        assert_eq!(child.process().ppid(), parent.pid());
+        assert_eq!(parent.try_wait(WaitSelector::Any, all).unwrap(), None);
+        assert_eq!(parent.try_wait(WaitSelector::Pid(pid + 1000), all).unwrap_err().errno, Errno::ECHILD);
+        let notified = child.exit(WaitStatus::Exited(7));
+        assert!(notified.is_some_and(|(p, sig)| Arc::ptr_eq(&p, &parent) && sig == 17));
+        assert_eq!(parent.try_wait(WaitSelector::Pid(pid), all).unwrap(), Some((pid, WaitStatus::Exited(7))));
+        assert_eq!(parent.try_wait(WaitSelector::Any, all).unwrap_err().errno, Errno::ECHILD);
+        drop(child);
+        assert!(super::super::find_process(pid).is_none(), "reaped child is gone from the table");
+    }
+
+    #[test]
+    fn group_exit_status_wins_and_last_thread_reports() {
+        let init = Process::new_init(VmSpace::new()).unwrap();
+        let child = init.process().fork(false, 17).unwrap();
+        let second = super::super::Thread::new_in(child.process()).unwrap();
+        child.process().start_group_exit(WaitStatus::Exited(5));
+        assert!(second.exit(WaitStatus::Exited(0)).is_none());
+        assert!(child.exit(WaitStatus::Exited(0)).is_some());
+        let got = init.process().try_wait(WaitSelector::Any, WaitOptions::WEXITED).unwrap();
+        assert_eq!(got.map(|(_, s)| s), Some(WaitStatus::Exited(5)));
+    }
+}

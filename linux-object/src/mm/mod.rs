@@ -19,7 +19,7 @@ mod vma;
 mod vmspace;
 
 pub use frame::Frame;
-pub use vma::{MmapSource, Prot, Vma, VmaBacking};
+pub use vma::{MmapSource, Prot, SharedObject, Vma, VmaBacking};
 pub use vmspace::{Access, VmSpace, USER_END, USER_STACK_SIZE, USER_STACK_TOP};
 
 pub use crate::hal::PAGE_SIZE;

@@ -92,6 +92,11 @@ pub struct Process {
     inner: Mutex<ProcessInner>,
     /// Woken when a child changes state (exit, stop, continue): wait4 sleeps here.
     pub child_wait: WaitQueue,
+    /// Set when this process stops using its parent's memory after a
+    /// CLONE_VFORK (it called execve or exited); the parent waits on
+    /// `vfork_wait`. Mirrors Linux's `vfork_done` completion.
+    vfork_done: core::sync::atomic::AtomicBool,
+    pub vfork_wait: WaitQueue,
 }
 
 struct ProcessInner {
@@ -169,6 +174,8 @@ impl Process {
                 children_time_ns: (0, 0),
             }),
             child_wait: WaitQueue::new(),
+            vfork_done: core::sync::atomic::AtomicBool::new(false),
+            vfork_wait: WaitQueue::new(),
         });
         TABLE.lock().processes.insert(pid, Arc::downgrade(&process));
         Ok(process)
@@ -258,6 +265,17 @@ impl Process {
         }
     }
 
+    /// The process no longer borrows its parent's memory (execve or exit):
+    /// a parent blocked in vfork(2) may go on.
+    pub fn release_vfork(&self) {
+        self.vfork_done.store(true, core::sync::atomic::Ordering::Release);
+        self.vfork_wait.wake_all();
+    }
+
+    pub fn is_vfork_released(&self) -> bool {
+        self.vfork_done.load(core::sync::atomic::Ordering::Acquire)
+    }
+
     pub fn set_child_subreaper(&self, on: bool) {
         self.inner.lock().is_child_subreaper = on;
     }
@@ -296,6 +314,7 @@ impl Process {
     /// and the signal to send it (the caller sends it: signals live above).
     fn become_zombie(self: &Arc<Self>, status: WaitStatus) -> Option<(Arc<Process>, u32)> {
         self.vm.lock().take();
+        self.release_vfork();
         let (children, parent, exit_signal) = {
             let mut inner = self.inner.lock();
             inner.state = ProcessState::Zombie(status);

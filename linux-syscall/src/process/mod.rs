@@ -1,0 +1,144 @@
+//! Process syscalls: identity, exit, clone, wait, groups and sessions,
+//! credentials. Semantics from getpid(2), exit(2), exit_group(2),
+//! set_tid_address(2), setpgid(2), setsid(2); code in linux-object/src/process.
+
+pub mod clone;
+pub mod creds;
+pub mod wait;
+
+use linux_object::mm::user::UserPtr;
+use linux_object::process::{Pid, WaitStatus, find_process};
+use linux_object::{Errno, return_errno};
+
+use crate::{Args, Ctx, SysResult, vm_of};
+
+pub fn sys_getpid(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    Ok(ctx.thread.process().pid() as usize)
+}
+
+pub fn sys_getppid(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    Ok(ctx.thread.process().ppid() as usize)
+}
+
+pub fn sys_gettid(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    Ok(ctx.thread.tid() as usize)
+}
+
+/// exit(2): ends the calling thread only. The kernel's trap loop sees the
+/// thread has exited and does not return to user space.
+pub fn sys_exit(ctx: &mut Ctx, args: &Args) -> SysResult {
+    crate::process::exit_thread(ctx, WaitStatus::Exited(args.int(0) as u8));
+    Ok(0)
+}
+
+/// exit_group(2): ends every thread of the process.
+pub fn sys_exit_group(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let status = WaitStatus::Exited(args.int(0) as u8);
+    exit_group(ctx, status);
+    Ok(0)
+}
+
+/// Starts a group exit with `status` and ends the calling thread.
+pub fn exit_group(ctx: &mut Ctx, status: WaitStatus) {
+    let process = ctx.thread.process().clone();
+    process.start_group_exit(status);
+    for thread in process.threads() {
+        if thread.tid() != ctx.thread.tid() {
+            thread.wake();
+        }
+    }
+    exit_thread(ctx, status);
+}
+
+/// Ends the calling thread: clears `clear_child_tid` (and wakes its futex),
+/// and if it was the last thread, tells the parent.
+pub fn exit_thread(ctx: &mut Ctx, status: WaitStatus) {
+    let thread = ctx.thread;
+    let clear = thread.clear_child_tid();
+    if clear != 0 {
+        if let Ok(vm) = vm_of(ctx) {
+            // "When a thread whose clear_child_tid is not NULL terminates,
+            // then, if the thread is sharing memory with other threads, then
+            // 0 is written at the address specified in clear_child_tid and
+            // the kernel performs the following operation:
+            // futex(clear_child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);"
+            // - set_tid_address(2)
+            let _ = UserPtr::<u32>::new(clear).write(&mut vm.lock(), &0);
+            // TODO(futex): wake one waiter on `clear` once futexes exist.
+        }
+    }
+    if let Some((parent, _signal)) = thread.exit(status) {
+        // TODO(signals): send `_signal` (SIGCHLD) to the parent.
+        let _ = parent;
+    }
+}
+
+/// set_tid_address(2): remembers `tidptr`, returns the caller's TID.
+pub fn sys_set_tid_address(ctx: &mut Ctx, args: &Args) -> SysResult {
+    ctx.thread.set_clear_child_tid(args.get(0));
+    Ok(ctx.thread.tid() as usize)
+}
+
+/// set_robust_list(2): `len` must be sizeof(struct robust_list_head) (24).
+pub fn sys_set_robust_list(ctx: &mut Ctx, args: &Args) -> SysResult {
+    if args.get(1) != 24 {
+        return_errno!(EINVAL);
+    }
+    ctx.thread.set_robust_list(args.get(0), args.get(1));
+    Ok(0)
+}
+
+/// get_robust_list(2) for the caller (pid 0) or a thread in its process.
+pub fn sys_get_robust_list(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let pid = args.int(0);
+    let thread = if pid == 0 {
+        ctx.thread.clone()
+    } else {
+        linux_object::process::find_thread(pid as Pid).ok_or(Errno::ESRCH)?
+    };
+    if !alloc::sync::Arc::ptr_eq(thread.process(), ctx.thread.process()) && ctx.thread.process().creds.lock().euid != 0 {
+        return_errno!(EPERM);
+    }
+    let (head, len) = thread.robust_list();
+    let vm = vm_of(ctx)?;
+    let mut vm = vm.lock();
+    UserPtr::<usize>::new(args.get(1)).write(&mut vm, &head)?;
+    UserPtr::<usize>::new(args.get(2)).write(&mut vm, &len)?;
+    Ok(0)
+}
+
+fn process_or_self(ctx: &Ctx, pid: i32) -> linux_object::Result<alloc::sync::Arc<linux_object::process::Process>> {
+    match pid {
+        0 => Ok(ctx.thread.process().clone()),
+        p if p > 0 => find_process(p as Pid).ok_or(Errno::ESRCH.into()),
+        _ => Err(Errno::ESRCH.into()),
+    }
+}
+
+pub fn sys_getpgid(ctx: &mut Ctx, args: &Args) -> SysResult {
+    Ok(process_or_self(ctx, args.int(0))?.pgid() as usize)
+}
+
+pub fn sys_getsid(ctx: &mut Ctx, args: &Args) -> SysResult {
+    Ok(process_or_self(ctx, args.int(0))?.sid() as usize)
+}
+
+/// setpgid(2): `EINVAL` for a negative pgid.
+pub fn sys_setpgid(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (pid, pgid) = (args.int(0), args.int(1));
+    if pgid < 0 {
+        return_errno!(EINVAL);
+    }
+    let target = process_or_self(ctx, pid)?;
+    target.setpgid(ctx.thread.process(), pgid as Pid)?;
+    Ok(0)
+}
+
+pub fn sys_setsid(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    Ok(ctx.thread.process().setsid()? as usize)
+}
+
+pub fn sys_sched_yield(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    ctx.kernel.yield_now();
+    Ok(0)
+}

@@ -1,0 +1,53 @@
+//! wait4(2). waitid(2) joins with signals (it fills a siginfo_t).
+
+use linux_object::mm::user::UserPtr;
+use linux_object::process::{Pid, WaitOptions, WaitSelector};
+use linux_object::{Errno, return_errno};
+
+use crate::{Args, BlockResult, Ctx, SysResult, vm_of};
+
+/// wait4(pid, wstatus, options, rusage).
+pub fn sys_wait4(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (pid, wstatus, options, rusage) = (args.int(0), args.get(1), args.uint(2), args.get(3));
+    let allowed = WaitOptions::WNOHANG | WaitOptions::WSTOPPED | WaitOptions::WCONTINUED
+        | WaitOptions::__WNOTHREAD | WaitOptions::__WALL | WaitOptions::__WCLONE;
+    let Some(options) = WaitOptions::from_bits(options).filter(|o| allowed.contains(*o)) else {
+        return_errno!(EINVAL);
+    };
+    let options = options | WaitOptions::WEXITED;
+    let process = ctx.thread.process().clone();
+    let selector = match pid {
+        -1 => WaitSelector::Any,
+        0 => WaitSelector::Pgid(process.pgid()),
+        p if p < -1 => WaitSelector::Pgid(p.unsigned_abs() as Pid),
+        p => WaitSelector::Pid(p as Pid),
+    };
+    let mut outcome = None;
+    let result = ctx.kernel.block_on(
+        &mut |waker| {
+            process.child_wait.register(waker);
+            match process.try_wait(selector, options) {
+                Ok(None) if !options.contains(WaitOptions::WNOHANG) => false,
+                other => {
+                    outcome = Some(other);
+                    true
+                }
+            }
+        },
+        None,
+    );
+    if result == BlockResult::Interrupted {
+        return_errno!(EINTR);
+    }
+    let Some((child, status)) = outcome.ok_or(Errno::EINTR)?? else { return Ok(0) };
+    let vm = vm_of(ctx)?;
+    let mut vm = vm.lock();
+    if wstatus != 0 {
+        UserPtr::<i32>::new(wstatus).write(&mut vm, &status.encode())?;
+    }
+    if rusage != 0 {
+        // struct rusage: 2 timevals + 14 longs = 144 bytes.
+        UserPtr::<u8>::new(rusage).write_bytes(&mut vm, &[0u8; 144])?;
+    }
+    Ok(child as usize)
+}

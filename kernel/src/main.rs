@@ -18,12 +18,15 @@ mod console;
 mod arch;
 mod boot;
 mod cmdline;
+mod console_input;
 mod drivers;
 mod hal_impl;
+mod init;
 mod initrd;
 mod logging;
 mod memory;
 mod random;
+mod task;
 
 use arch::{paging::phys_to_virt, power, timer};
 
@@ -62,7 +65,21 @@ pub fn kernel_main() -> ! {
     if args.selftest_panic {
         panic!("selftest=panic on the command line");
     }
-    println!("nsCore: nothing more to run yet; powering off");
+    hal_impl::init();
+    if let (Some(range), Some(init)) = (boot.initrd.clone(), args.init) {
+        let data = initrd::archive(&range);
+        match initrd::find(data, init) {
+            Some(image) => {
+                let argv = alloc::vec![init.as_bytes().to_vec()];
+                if let Err(err) = init::start_init(init, image, argv, alloc::vec::Vec::new()) {
+                    panic!("cannot start init {init}: {err}");
+                }
+                task::sched::run();
+            }
+            None => println!("nsCore: init {init} not found in the initramfs"),
+        }
+    }
+    println!("nsCore: no init to run; powering off");
     power::shutdown(0)
 }
 

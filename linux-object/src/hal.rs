@@ -32,6 +32,8 @@ pub trait PageTable: Send + Sync {
     fn unmap(&mut self, va: usize);
     /// The value the MMU is loaded with to switch to this table (satp, CR3).
     fn token(&self) -> usize;
+    /// The frame and rights page `va` is mapped with, if any.
+    fn query(&self, va: usize) -> Option<(PhysAddr, MapFlags)>;
 }
 
 /// The machine, as `linux-object` sees it.
@@ -94,6 +96,9 @@ pub mod test_hal {
         }
         fn token(&self) -> usize {
             0
+        }
+        fn query(&self, va: usize) -> Option<(PhysAddr, MapFlags)> {
+            self.entries.get(&va).copied()
         }
     }
 

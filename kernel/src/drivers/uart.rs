@@ -36,7 +36,6 @@ pub fn write_bytes(bytes: &[u8]) -> bool {
 }
 
 /// Takes one received byte, if any.
-#[allow(dead_code)] // the console reader arrives with the TTY
 pub fn try_read_byte() -> Option<u8> {
     UART.lock().as_mut()?.try_receive_byte().ok()
 }

@@ -264,23 +264,24 @@ impl VmSpace {
         if !allowed {
             return Err(Error::with_message(Errno::EFAULT, "access not permitted by the mapping"));
         }
-        let frame = match vma.pages.get(&page) {
+        match vma.pages.get(&page) {
             Some(frame) if access == Access::Write && !Self::exclusive(vma, frame) => {
                 // Copy-on-write: the page is still shared with another space.
                 let copy = Arc::new(frame.duplicate()?);
-                vma.pages.insert(page, copy.clone());
-                copy
+                vma.pages.insert(page, copy);
             }
-            Some(frame) => frame.clone(),
+            Some(_) => {}
             None => {
                 let frame = vma.populate(page)?;
-                vma.pages.insert(page, frame.clone());
-                frame
+                vma.pages.insert(page, frame);
             }
-        };
-        let flags = Self::hw_flags(vma.prot, Self::exclusive(vma, &frame));
-        self.page_table.map(page, frame.paddr(), flags)?;
-        Ok(frame.paddr())
+        }
+        // Look the frame up again rather than keep a clone: a clone would
+        // count as a second owner and make the page look shared.
+        let frame = &vma.pages[&page];
+        let (pa, flags) = (frame.paddr(), Self::hw_flags(vma.prot, Self::exclusive(vma, frame)));
+        self.page_table.map(page, pa, flags)?;
+        Ok(pa)
     }
 
     /// dup_mmap: a copy of this space for fork(2). Private pages become
@@ -358,6 +359,11 @@ impl VmSpace {
         }
     }
 
+    /// The hardware mapping of page `va` (for tests and /proc/PID/pagemap).
+    pub fn query(&self, va: usize) -> Option<(PhysAddr, MapFlags)> {
+        self.page_table.query(page_floor(va))
+    }
+
     /// Bytes of memory present (RSS), for /proc and accounting.
     pub fn resident_bytes(&self) -> usize {
         self.vmas.values().map(|vma| vma.resident_pages() * PAGE_SIZE).sum()
@@ -405,6 +411,8 @@ mod tests {
         vm.read_bytes(va + PAGE_SIZE - 8, &mut buf).unwrap();
         assert_eq!(buf, [0; 16]);
         vm.write_bytes(va + PAGE_SIZE - 4, b"hello world").unwrap();
+        let (_, flags) = vm.query(va).unwrap();
+        assert!(flags.contains(MapFlags::WRITE | MapFlags::READ | MapFlags::USER), "written page is writable: {flags:?}");
         vm.read_bytes(va + PAGE_SIZE - 4, &mut buf[..11]).unwrap();
         assert_eq!(&buf[..11], b"hello world");
         assert_eq!(vm.resident_bytes(), 2 * PAGE_SIZE);
@@ -426,7 +434,12 @@ mod tests {
         let va = anon(&mut parent, PAGE_SIZE, Prot::READ | Prot::WRITE);
         parent.write_bytes(va, b"parent").unwrap();
         let mut child = parent.fork().unwrap();
+        assert!(!parent.query(va).unwrap().1.contains(MapFlags::WRITE), "shared page is read-only in the parent");
+        assert!(!child.query(va).unwrap().1.contains(MapFlags::WRITE), "and in the child");
         child.write_bytes(va, b"child!").unwrap();
+        assert!(child.query(va).unwrap().1.contains(MapFlags::WRITE), "the child's copy is writable");
+        parent.handle_fault(va, Access::Write).unwrap();
+        assert!(parent.query(va).unwrap().1.contains(MapFlags::WRITE), "the parent owns its frame again");
         let (mut p, mut c) = ([0u8; 6], [0u8; 6]);
         parent.read_bytes(va, &mut p).unwrap();
         child.read_bytes(va, &mut c).unwrap();

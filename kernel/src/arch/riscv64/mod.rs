@@ -40,3 +40,14 @@ pub fn disable_interrupts() {
 
 /// The architecture's name as `uname -m` prints it.
 pub const NAME: &str = "riscv64";
+
+/// Which syscall numbering user programs use here.
+pub const SYSCALL_ARCH: linux_syscall::Arch = linux_syscall::Arch::Riscv64;
+
+/// ELF facts for execve: EM_RISCV, and AT_HWCAP with one bit per base
+/// extension letter ('a' = bit 0): I, M, A, F, D, C.
+pub fn elf_arch() -> linux_object::process::elf::ElfArch {
+    let letters = b"imafdc";
+    let hwcap = letters.iter().fold(0usize, |bits, &l| bits | 1 << (l - b'a'));
+    linux_object::process::elf::ElfArch { machine: 243, hwcap, platform: None }
+}

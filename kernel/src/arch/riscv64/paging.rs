@@ -236,6 +236,30 @@ impl linux_object::hal::PageTable for UserPageTable {
     fn token(&self) -> usize {
         (8 << 60) | (self.root_pa >> 12)
     }
+
+    fn query(&self, va: usize) -> Option<(usize, linux_object::hal::MapFlags)> {
+        use linux_object::hal::MapFlags as F;
+        // `leaf` needs &mut only to create tables; a lookup creates none.
+        let mut table_pa = self.root_pa;
+        for level in [2, 1] {
+            let entry = table_at(table_pa)[(va >> (12 + 9 * level)) & 0x1ff];
+            if entry & PTE_V == 0 {
+                return None;
+            }
+            table_pa = ((entry >> 10) << 12) as usize;
+        }
+        let entry = table_at(table_pa)[(va >> 12) & 0x1ff];
+        if entry & PTE_V == 0 {
+            return None;
+        }
+        let mut flags = F::empty();
+        for (flag, bit) in [(F::READ, PTE_R), (F::WRITE, PTE_W), (F::EXECUTE, PTE_X), (F::USER, PTE_U)] {
+            if entry & bit != 0 {
+                flags |= flag;
+            }
+        }
+        Some((((entry >> 10) << 12) as usize, flags))
+    }
 }
 
 impl Drop for UserPageTable {

@@ -50,4 +50,6 @@ pub struct BootInfo {
     pub uart: Option<(usize, u8)>,
     /// QEMU's test finisher ("sifive,test0"), used to power off with an exit code.
     pub test_finisher: Option<usize>,
+    /// The Goldfish real-time clock ("google,goldfish-rtc"), if present.
+    pub rtc: Option<usize>,
 }

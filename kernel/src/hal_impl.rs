@@ -54,6 +54,11 @@ impl Hal for KernelHal {
     fn fill_random(&self, buf: &mut [u8]) {
         crate::random::fill(buf);
     }
+
+    fn memory_stats(&self) -> (usize, usize) {
+        let (free, total) = frame::stats();
+        (total * PAGE_SIZE, free * PAGE_SIZE)
+    }
 }
 
 static HAL: KernelHal = KernelHal;

@@ -66,6 +66,9 @@ pub fn kernel_main() -> ! {
         panic!("selftest=panic on the command line");
     }
     hal_impl::init();
+    if let Some(rtc) = boot.rtc {
+        linux_object::time::set_realtime_ns(arch::boot::read_rtc_ns(rtc));
+    }
     if let (Some(range), Some(init)) = (boot.initrd.clone(), args.init) {
         let data = initrd::archive(&range);
         match initrd::find(data, init) {

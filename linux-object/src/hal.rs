@@ -53,6 +53,8 @@ pub trait Hal: Send + Sync {
     fn monotonic_ns(&self) -> u64;
     /// Fills `buf` with random bytes.
     fn fill_random(&self, buf: &mut [u8]);
+    /// (total, free) bytes of RAM, for sysinfo(2) and /proc/meminfo.
+    fn memory_stats(&self) -> (usize, usize);
 }
 
 static HAL: Once<&'static dyn Hal> = Once::new();
@@ -138,6 +140,9 @@ pub mod test_hal {
         }
         fn fill_random(&self, buf: &mut [u8]) {
             buf.iter_mut().enumerate().for_each(|(i, b)| *b = i as u8);
+        }
+        fn memory_stats(&self) -> (usize, usize) {
+            (64 << 20, 32 << 20)
         }
     }
 

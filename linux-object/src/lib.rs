@@ -8,10 +8,12 @@
 //! Modules:
 //! - [`error`]: Linux errno values and the `Error` type every fallible call returns.
 //! - [`fs`]: file systems; for now the initramfs (`cpio` newc) reader.
+//! - [`futex`]: futex wait queues keyed by address space or physical page.
 //! - [`hal`]: the one trait through which this crate reaches the machine.
 //! - [`mm`]: user address spaces (VMAs, page faults, copy-on-write, user pointers).
 //! - [`object`]: KoIDs, the kernel's own names for its objects.
 //! - [`process`]: processes, threads, credentials, limits, ELF loading, wait.
+//! - [`time`]: CLOCK_MONOTONIC and CLOCK_REALTIME, `TimeSpec`.
 //! - [`sync`]: locks and [`sync::WaitQueue`], how objects wake blocked tasks.
 //!
 //! Lock order (outermost first): none yet — each lock added names its place here.
@@ -25,10 +27,12 @@ extern crate std;
 
 pub mod error;
 pub mod fs;
+pub mod futex;
 pub mod hal;
 pub mod mm;
 pub mod object;
 pub mod process;
 pub mod sync;
+pub mod time;
 
 pub use error::{Errno, Error, Result};

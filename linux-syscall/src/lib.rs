@@ -21,6 +21,7 @@ pub mod mm;
 pub mod numbers;
 pub mod process;
 pub mod table;
+pub mod time;
 
 pub use context::{BlockResult, Ctx, Kernel, UserRegs};
 pub use numbers::Arch;

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use linux_object::sync::Once;
 
 use crate::{Arch, Args, Ctx, SysResult};
-use crate::{misc, mm, process};
+use crate::{misc, mm, process, time};
 
 pub type Handler = fn(&mut Ctx, &Args) -> SysResult;
 
@@ -56,6 +56,8 @@ table! {
     "getsid" => process::sys_getsid;
     "setsid" => process::sys_setsid;
     "sched_yield" => process::sys_sched_yield;
+    "getrusage" => process::sys_getrusage, "only CPU times and maxrss are counted";
+    "futex" => process::futex::sys_futex, "no PI, WAKE_OP or WAIT_REQUEUE_PI operations";
     // credentials
     "getuid" => process::creds::sys_getuid;
     "geteuid" => process::creds::sys_geteuid;
@@ -84,6 +86,18 @@ table! {
     "uname" => misc::sys_uname;
     "getrandom" => misc::sys_getrandom;
     "rseq" => misc::sys_rseq_enosys;
+    "sysinfo" => misc::sys_sysinfo, "no load averages or swap";
+    "sched_getaffinity" => misc::sys_sched_getaffinity;
+    "sched_setaffinity" => misc::sys_sched_setaffinity;
+    "prctl" => misc::sys_prctl, "PR_SET_CHILD_SUBREAPER, names, dumpable; others EINVAL";
+    // time
+    "clock_gettime" => time::sys_clock_gettime, "no time-namespace offsets yet";
+    "clock_getres" => time::sys_clock_getres;
+    "clock_settime" => time::sys_clock_settime;
+    "gettimeofday" => time::sys_gettimeofday;
+    "nanosleep" => time::sys_nanosleep;
+    "clock_nanosleep" => time::sys_clock_nanosleep;
+    "times" => time::sys_times;
 }
 
 /// Per-architecture map from syscall number to table index.

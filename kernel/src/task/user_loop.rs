@@ -15,6 +15,7 @@ pub extern "C" fn task_entry() -> ! {
     let mut regs: UserContext = task.initial.lock().take().expect("task started twice");
     let thread = task.thread.clone();
     drop(task);
+    let mut left_user = timer::now_ns();
     loop {
         let process = thread.process().clone();
         if process.group_exit_status().is_some() {
@@ -28,7 +29,11 @@ pub extern "C" fn task_entry() -> ! {
             Ok(vm) => paging::activate_token(vm.lock().page_table_token()),
             Err(_) => break,
         }
+        let entered = timer::now_ns();
+        thread.add_cpu_time(0, entered.saturating_sub(left_user));
         let cause = regs.run();
+        left_user = timer::now_ns();
+        thread.add_cpu_time(left_user.saturating_sub(entered), 0);
         log::trace!("tid {}: {:?} at pc {:#x}", thread.tid(), cause, regs.ip());
         match cause {
             TrapCause::Syscall => {

@@ -112,11 +112,14 @@ struct ProcessInner {
     exe: String,
     /// argv of the last execve, for /proc/PID/cmdline.
     cmdline: Vec<Vec<u8>>,
+    comm: String,
     /// The signal sent to the parent on exit (SIGCHLD, or clone's exit_signal).
     exit_signal: u32,
     is_child_subreaper: bool,
     /// Accumulated CPU time of reaped children, in ns (getrusage, times).
     children_time_ns: (u64, u64),
+    /// CPU time of this process's threads that have exited.
+    dead_threads_time_ns: (u64, u64),
 }
 
 impl Process {
@@ -169,9 +172,11 @@ impl Process {
                 sid,
                 exe: String::new(),
                 cmdline: Vec::new(),
+                comm: String::new(),
                 exit_signal,
                 is_child_subreaper: false,
                 children_time_ns: (0, 0),
+                dead_threads_time_ns: (0, 0),
             }),
             child_wait: WaitQueue::new(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
@@ -238,17 +243,23 @@ impl Process {
 
     /// Records what execve ran, for /proc.
     pub fn set_exec_info(&self, exe: String, argv: Vec<Vec<u8>>) {
+        let name = exe.rsplit('/').next().unwrap_or("");
+        let comm = String::from(&name[..name.floor_char_boundary(15)]);
         let mut inner = self.inner.lock();
         inner.exe = exe;
         inner.cmdline = argv;
+        inner.comm = comm;
     }
 
-    /// The command name: the last path component of argv[0]'s program,
-    /// truncated to 15 bytes like Linux's TASK_COMM_LEN.
+    /// The command name (`/proc/PID/comm`): set by execve to the program's
+    /// file name, or by PR_SET_NAME; at most 15 bytes (TASK_COMM_LEN - 1).
     pub fn comm(&self) -> String {
-        let exe = self.exe();
-        let name = exe.rsplit('/').next().unwrap_or("");
-        String::from(&name[..name.floor_char_boundary(15)])
+        self.inner.lock().comm.clone()
+    }
+
+    pub fn set_comm(&self, name: String) {
+        let cut = name.floor_char_boundary(15);
+        self.inner.lock().comm = String::from(&name[..cut]);
     }
 
     /// The status every thread leaves with after exit_group, if one ran.
@@ -406,14 +417,14 @@ impl Process {
         }
     }
 
-    pub fn add_children_time(&self, user_ns: u64, system_ns: u64) {
-        let mut inner = self.inner.lock();
-        inner.children_time_ns.0 += user_ns;
-        inner.children_time_ns.1 += system_ns;
-    }
-
     pub fn children_time_ns(&self) -> (u64, u64) {
         self.inner.lock().children_time_ns
+    }
+
+    /// (user, system) CPU time of all threads, living and dead, in ns.
+    pub fn cpu_time_ns(&self) -> (u64, u64) {
+        let inner = self.inner.lock();
+        inner.threads.iter().map(|t| t.cpu_time_ns()).fold(inner.dead_threads_time_ns, |a, b| (a.0 + b.0, a.1 + b.1))
     }
 }
 

@@ -2,6 +2,7 @@
 //! Linux's `task_struct` (TID, `clear_child_tid`, `robust_list`).
 
 use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::Waker;
 
 use super::{Pid, Process, ProcessState, TABLE, WaitStatus};
@@ -16,6 +17,9 @@ pub struct Thread {
     inner: Mutex<ThreadInner>,
     /// Wakes the kernel task running this thread; set once by the kernel.
     waker: Once<Waker>,
+    /// CPU time spent in user and kernel mode, in ns; added by the kernel.
+    user_ns: AtomicU64,
+    system_ns: AtomicU64,
 }
 
 #[derive(Default)]
@@ -46,6 +50,8 @@ impl Thread {
             process: process.clone(),
             inner: Mutex::new(ThreadInner::default()),
             waker: Once::new(),
+            user_ns: AtomicU64::new(0),
+            system_ns: AtomicU64::new(0),
         });
         TABLE.lock().threads.insert(tid, Arc::downgrade(&thread));
         process.inner.lock().threads.push(thread.clone());
@@ -73,6 +79,17 @@ impl Thread {
         if let Some(waker) = self.waker.get() {
             waker.wake_by_ref();
         }
+    }
+
+    /// Charges CPU time to this thread (the kernel calls this on every trap).
+    pub fn add_cpu_time(&self, user_ns: u64, system_ns: u64) {
+        self.user_ns.fetch_add(user_ns, Ordering::Relaxed);
+        self.system_ns.fetch_add(system_ns, Ordering::Relaxed);
+    }
+
+    /// (user, system) CPU time in ns.
+    pub fn cpu_time_ns(&self) -> (u64, u64) {
+        (self.user_ns.load(Ordering::Relaxed), self.system_ns.load(Ordering::Relaxed))
     }
 
     pub fn set_clear_child_tid(&self, addr: usize) {
@@ -104,6 +121,9 @@ impl Thread {
         }
         let last = {
             let mut pinner = self.process.inner.lock();
+            let (user, system) = self.cpu_time_ns();
+            pinner.dead_threads_time_ns.0 += user;
+            pinner.dead_threads_time_ns.1 += system;
             pinner.threads.retain(|t| t.tid != self.tid);
             pinner.threads.is_empty() && !matches!(pinner.state, ProcessState::Zombie(_))
         };

@@ -88,9 +88,14 @@ impl Process {
             match cinner.state {
                 ProcessState::Zombie(status) if options.contains(WaitOptions::WEXITED) => {
                     let pid = child.pid();
+                    let (own, theirs) = (cinner.dead_threads_time_ns, cinner.children_time_ns);
                     drop(cinner);
                     if !options.contains(WaitOptions::WNOWAIT) {
                         inner.children.remove(index);
+                        // A reaped child's time, and its reaped children's,
+                        // count as this process's children's time.
+                        inner.children_time_ns.0 += own.0 + theirs.0;
+                        inner.children_time_ns.1 += own.1 + theirs.1;
                     }
                     return Ok(Some((pid, status)));
                 }

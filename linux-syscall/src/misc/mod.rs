@@ -47,3 +47,111 @@ pub fn sys_getrandom(ctx: &mut Ctx, args: &Args) -> SysResult {
 pub fn sys_rseq_enosys(_ctx: &mut Ctx, _args: &Args) -> SysResult {
     Err(Errno::ENOSYS.into())
 }
+
+/// sysinfo(2): `struct sysinfo` (112 bytes on 64-bit) with mem_unit 1.
+pub fn sys_sysinfo(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (total, free) = hal().memory_stats();
+    let uptime = linux_object::time::monotonic_ns() / linux_object::time::NSEC_PER_SEC;
+    let mut buf = [0u8; 112];
+    let mut put = |offset: usize, value: u64| buf[offset..offset + 8].copy_from_slice(&value.to_le_bytes());
+    put(0, uptime);
+    // loads[3] at 8, 16, 24: TODO(loadavg) — no load average is kept yet.
+    put(32, total as u64);
+    put(40, free as u64);
+    // sharedram 48, bufferram 56, totalswap 64, freeswap 72: none.
+    let procs = linux_object::process::process_count().min(u16::MAX as usize) as u16;
+    buf[80..82].copy_from_slice(&procs.to_le_bytes());
+    // totalhigh 88, freehigh 96: none; mem_unit at 104.
+    buf[104..108].copy_from_slice(&1u32.to_le_bytes());
+    UserPtr::<u8>::new(args.get(0)).write_bytes(&mut vm_of(ctx)?.lock(), &buf)?;
+    Ok(0)
+}
+
+/// sched_getaffinity(2): one CPU. Returns the size of the kernel's cpumask
+/// (one long), `EINVAL` if the caller's buffer is smaller.
+pub fn sys_sched_getaffinity(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (pid, len, mask) = (args.int(0), args.get(1), args.get(2));
+    if pid < 0 || (pid > 0 && linux_object::process::find_thread(pid as u32).is_none()) {
+        return_errno!(ESRCH);
+    }
+    if len < 8 || len % 8 != 0 {
+        return_errno!(EINVAL);
+    }
+    UserPtr::<u64>::new(mask).write(&mut vm_of(ctx)?.lock(), &1)?;
+    Ok(8)
+}
+
+/// sched_setaffinity(2): any mask that includes CPU 0 is satisfiable.
+pub fn sys_sched_setaffinity(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (pid, len, mask) = (args.int(0), args.get(1), args.get(2));
+    if pid < 0 || (pid > 0 && linux_object::process::find_thread(pid as u32).is_none()) {
+        return_errno!(ESRCH);
+    }
+    if len == 0 {
+        return_errno!(EINVAL);
+    }
+    let first = UserPtr::<u8>::new(mask).read(&mut vm_of(ctx)?.lock())?;
+    if first & 1 == 0 {
+        return_errno!(EINVAL);
+    }
+    Ok(0)
+}
+
+const PR_SET_PDEATHSIG: i32 = 1;
+const PR_GET_PDEATHSIG: i32 = 2;
+const PR_GET_DUMPABLE: i32 = 3;
+const PR_SET_DUMPABLE: i32 = 4;
+const PR_SET_NAME: i32 = 15;
+const PR_GET_NAME: i32 = 16;
+const PR_SET_CHILD_SUBREAPER: i32 = 36;
+const PR_GET_CHILD_SUBREAPER: i32 = 37;
+
+/// prctl(2), the options user space commonly needs.
+pub fn sys_prctl(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let process = ctx.thread.process().clone();
+    match args.int(0) {
+        PR_SET_CHILD_SUBREAPER => {
+            process.set_child_subreaper(args.get(1) != 0);
+            Ok(0)
+        }
+        PR_GET_CHILD_SUBREAPER => {
+            let value = process.is_child_subreaper() as i32;
+            UserPtr::<i32>::new(args.get(1)).write(&mut vm_of(ctx)?.lock(), &value)?;
+            Ok(0)
+        }
+        PR_SET_NAME => {
+            let name = UserPtr::<u8>::new(args.get(1)).read_cstr(&mut vm_of(ctx)?.lock(), 4096)?;
+            let name = &name[..name.len().min(15)];
+            process.set_comm(alloc::string::String::from_utf8_lossy(name).into_owned());
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut buf = [0u8; 16];
+            let comm = process.comm();
+            buf[..comm.len().min(15)].copy_from_slice(&comm.as_bytes()[..comm.len().min(15)]);
+            UserPtr::<u8>::new(args.get(1)).write_bytes(&mut vm_of(ctx)?.lock(), &buf)?;
+            Ok(0)
+        }
+        PR_SET_PDEATHSIG => {
+            if args.get(1) > 64 {
+                return_errno!(EINVAL);
+            }
+            // TODO(signals): deliver the signal when the parent dies.
+            log::warn!("prctl: PR_SET_PDEATHSIG is recorded but not delivered yet");
+            return_errno!(EINVAL)
+        }
+        PR_GET_PDEATHSIG => {
+            UserPtr::<i32>::new(args.get(1)).write(&mut vm_of(ctx)?.lock(), &0)?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(1),
+        PR_SET_DUMPABLE => match args.get(1) {
+            0 | 1 => Ok(0),
+            _ => return_errno!(EINVAL),
+        },
+        option => {
+            log::warn!("prctl: option {option} is not supported");
+            return_errno!(EINVAL)
+        }
+    }
+}

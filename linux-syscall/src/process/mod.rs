@@ -4,6 +4,7 @@
 
 pub mod clone;
 pub mod creds;
+pub mod futex;
 pub mod wait;
 
 use linux_object::mm::user::UserPtr;
@@ -64,8 +65,8 @@ pub fn exit_thread(ctx: &mut Ctx, status: WaitStatus) {
             // futex(clear_child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);"
             // - set_tid_address(2)
             let _ = UserPtr::<u32>::new(clear).write(&mut vm.lock(), &0);
-            // TODO(futex): wake one waiter on `clear` once futexes exist.
         }
+        futex::wake_address(ctx, clear);
     }
     if let Some((parent, _signal)) = thread.exit(status) {
         // TODO(signals): send `_signal` (SIGCHLD) to the parent.
@@ -140,5 +141,35 @@ pub fn sys_setsid(ctx: &mut Ctx, _args: &Args) -> SysResult {
 
 pub fn sys_sched_yield(ctx: &mut Ctx, _args: &Args) -> SysResult {
     ctx.kernel.yield_now();
+    Ok(0)
+}
+
+const RUSAGE_SELF: i32 = 0;
+const RUSAGE_CHILDREN: i32 = -1;
+const RUSAGE_THREAD: i32 = 1;
+
+/// getrusage(2): CPU times and the resident set size; the other fields
+/// (faults, context switches…) are not counted and read as zero.
+pub fn sys_getrusage(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let process = ctx.thread.process().clone();
+    let (user, system) = match args.int(0) {
+        RUSAGE_SELF => process.cpu_time_ns(),
+        RUSAGE_CHILDREN => process.children_time_ns(),
+        RUSAGE_THREAD => ctx.thread.cpu_time_ns(),
+        _ => return_errno!(EINVAL),
+    };
+    let maxrss_kib = if args.int(0) == RUSAGE_CHILDREN {
+        0
+    } else {
+        process.vm().map_or(0, |vm| vm.lock().resident_bytes() / 1024)
+    };
+    let mut buf = [0u8; 144];
+    let mut put = |offset: usize, value: u64| buf[offset..offset + 8].copy_from_slice(&value.to_le_bytes());
+    put(0, user / 1_000_000_000);
+    put(8, user % 1_000_000_000 / 1000);
+    put(16, system / 1_000_000_000);
+    put(24, system % 1_000_000_000 / 1000);
+    put(32, maxrss_kib as u64);
+    UserPtr::<u8>::new(args.get(1)).write_bytes(&mut vm_of(ctx)?.lock(), &buf)?;
     Ok(0)
 }

@@ -78,5 +78,23 @@ pub fn boot_info() -> BootInfo {
         info.test_finisher =
             test.reg().and_then(|mut r| r.next()).map(|r| r.starting_address as usize);
     }
+    if let Some(rtc) = fdt.find_compatible(&["google,goldfish-rtc"]) {
+        info.rtc = rtc.reg().and_then(|mut r| r.next()).map(|r| r.starting_address as usize);
+    }
     info
+}
+
+/// Nanoseconds since the Unix epoch from the Goldfish RTC at physical `base`:
+/// reading TIME_LOW (offset 0) latches TIME_HIGH (offset 4).
+pub fn read_rtc_ns(base: usize) -> u64 {
+    let va = super::paging::phys_to_virt(base);
+    // SAFETY: `base` is the RTC's MMIO block from the device tree, mapped in
+    // the kernel's linear window; these two reads have no side effects
+    // beyond latching the high word.
+    let (low, high) = unsafe {
+        let low = core::ptr::read_volatile(va as *const u32);
+        let high = core::ptr::read_volatile((va + 4) as *const u32);
+        (low, high)
+    };
+    (high as u64) << 32 | low as u64
 }

@@ -1,0 +1,80 @@
+//! Clocks. Mirrors kernel/time/: CLOCK_MONOTONIC is the hardware counter
+//! since boot; CLOCK_REALTIME is monotonic plus an offset set from the RTC at
+//! boot and by clock_settime(2)/settimeofday(2).
+
+use core::sync::atomic::{AtomicI64, Ordering};
+
+use crate::error::{Errno, Result};
+use crate::hal::hal;
+
+pub const NSEC_PER_SEC: u64 = 1_000_000_000;
+
+/// Realtime minus monotonic, in ns. Protected by being atomic.
+static REALTIME_OFFSET_NS: AtomicI64 = AtomicI64::new(0);
+
+/// Sets the wall clock so that "now" is `realtime_ns` since the epoch.
+pub fn set_realtime_ns(realtime_ns: u64) {
+    let offset = realtime_ns as i64 - hal().monotonic_ns() as i64;
+    REALTIME_OFFSET_NS.store(offset, Ordering::Relaxed);
+}
+
+pub fn monotonic_ns() -> u64 {
+    hal().monotonic_ns()
+}
+
+pub fn realtime_ns() -> u64 {
+    (monotonic_ns() as i64 + REALTIME_OFFSET_NS.load(Ordering::Relaxed)).max(0) as u64
+}
+
+/// A `struct timespec` as user space passes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeSpec {
+    pub sec: i64,
+    pub nsec: i64,
+}
+
+impl TimeSpec {
+    pub fn from_ns(ns: u64) -> Self {
+        TimeSpec { sec: (ns / NSEC_PER_SEC) as i64, nsec: (ns % NSEC_PER_SEC) as i64 }
+    }
+
+    /// Nanoseconds, for a valid (normalised, non-negative) value; `EINVAL`
+    /// otherwise, as nanosleep(2) says: "the value in the tv_nsec field was
+    /// not in the range [0, 999999999] or tv_sec was negative".
+    pub fn to_ns(self) -> Result<u64> {
+        if self.sec < 0 || !(0..NSEC_PER_SEC as i64).contains(&self.nsec) {
+            return Err(Errno::EINVAL.into());
+        }
+        Ok((self.sec as u64).saturating_mul(NSEC_PER_SEC).saturating_add(self.nsec as u64))
+    }
+
+    pub fn to_bytes(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&self.sec.to_le_bytes());
+        out[8..].copy_from_slice(&self.nsec.to_le_bytes());
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8; 16]) -> Self {
+        let mut sec = [0u8; 8];
+        let mut nsec = [0u8; 8];
+        sec.copy_from_slice(&bytes[..8]);
+        nsec.copy_from_slice(&bytes[8..]);
+        TimeSpec { sec: i64::from_le_bytes(sec), nsec: i64::from_le_bytes(nsec) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timespec_validation() {
+        assert_eq!(TimeSpec { sec: 1, nsec: 5 }.to_ns().unwrap(), 1_000_000_005);
+        assert_eq!(TimeSpec { sec: -1, nsec: 0 }.to_ns().unwrap_err().errno, Errno::EINVAL);
+        assert_eq!(TimeSpec { sec: 0, nsec: 1_000_000_000 }.to_ns().unwrap_err().errno, Errno::EINVAL);
+        assert_eq!(TimeSpec { sec: i64::MAX, nsec: 0 }.to_ns().unwrap(), u64::MAX);
+        let t = TimeSpec::from_ns(3_000_000_007);
+        assert_eq!(TimeSpec::from_bytes(&t.to_bytes()), t);
+    }
+}

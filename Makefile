@@ -1,6 +1,7 @@
 # nsCore — `make run` boots the kernel in QEMU, `make test` runs every test.
 #
-#   make run  [ARCH=riscv64] [LOG=info] [QEMU_ARGS=...]
+#   make run  [ARCH=riscv64] [CMD='shell command'] [LOG=warn] [MEM=512M] [QEMU_ARGS=...]
+#   make run-linux [ARCH=riscv64] [CMD=...]   (the same rootfs on Debian's Linux)
 #   make test [ARCH=riscv64]
 #   make kernel | rootfs | user-tests | setup | clean
 #
@@ -8,7 +9,7 @@
 # what is missing and does nothing otherwise.
 
 ARCH ?= riscv64
-LOG ?= info
+LOG ?= warn
 MEM ?= 512M
 
 SUPPORTED_ARCHS := riscv64 x86_64
@@ -23,15 +24,11 @@ INITRD := $(BUILD)/initramfs.cpio
 
 ifeq ($(ARCH),riscv64)
 RUST_TARGET := riscv64gc-unknown-none-elf
-QEMU := qemu-system-riscv64 -machine virt -bios default
 endif
 ifeq ($(ARCH),x86_64)
 RUST_TARGET := x86_64-unknown-none
-QEMU := qemu-system-x86_64
 endif
 KERNEL := target/$(RUST_TARGET)/release/nscore
-QEMU_CMD = $(QEMU) -m $(MEM) -smp 1 -nographic -no-reboot \
-	-kernel $(KERNEL) -initrd $(INITRD) -append "LOG=$(LOG) $(APPEND)" $(QEMU_ARGS)
 
 # The musl cross compiler (zig from PyPI); the same sources build for the
 # host's Linux (reference run) and for nsCore.
@@ -39,7 +36,7 @@ ZIGCC = python3 -m ziglang cc -static -O2 -g0 -Wall -Wextra -Wno-unused-paramete
 USER_TEST_SRCS := $(sort $(wildcard user-tests/*/*.c))
 user_test_bins = $(patsubst user-tests/%.c,build/$(1)/user-tests/%,$(USER_TEST_SRCS))
 
-.PHONY: all setup kernel rootfs user-tests run test clean check-arch-boots
+.PHONY: all setup kernel rootfs user-tests run run-linux test clean check-arch-boots
 
 all: kernel
 
@@ -62,14 +59,24 @@ build/%/user-tests/.stamp: $(USER_TEST_SRCS) user-tests/include/nstest.h
 
 user-tests: setup build/$(ARCH)/user-tests/.stamp
 
-$(INITRD): build/$(ARCH)/user-tests/.stamp $(wildcard .cache/$(ARCH)/busybox) scripts/mkrootfs.sh
+$(INITRD): build/$(ARCH)/user-tests/.stamp $(wildcard .cache/$(ARCH)/busybox) scripts/mkrootfs.sh $(wildcard rootfs-files/* rootfs-files/*/*)
 	@scripts/mkrootfs.sh $(ARCH) build/$(ARCH)/user-tests $(ROOTFS) $@
 
 rootfs: setup
 	@$(MAKE) --no-print-directory $(INITRD)
 
+# The command travels in the environment, unexpanded, so any quoting works.
+run run-linux: export NSCORE_CMD := $(value CMD)
+run run-linux: export LOG := $(LOG)
+run run-linux: export MEM := $(MEM)
+run run-linux: export QEMU_ARGS := $(QEMU_ARGS)
+
 run: kernel rootfs
-	$(QEMU_CMD)
+	@scripts/run.sh $(ARCH)
+
+run-linux: rootfs
+	@NSCORE_NEED_LINUX=1 scripts/setup.sh $(ARCH)
+	@scripts/run.sh --linux $(ARCH)
 
 test: setup
 	@scripts/test.sh $(ARCH)

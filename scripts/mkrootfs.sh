@@ -35,6 +35,8 @@ root:x:0:
 nogroup:x:65534:
 GROUP
 echo nscore > "$OUT/etc/hostname"
+# Files kept in the repository (the init script).
+cp -r "$TOP/rootfs-files/." "$OUT/"
 
 if [ -d "$TESTS" ]; then
   cp -r "$TESTS"/. "$OUT/usr/tests/"

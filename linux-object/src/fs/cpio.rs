@@ -5,7 +5,10 @@
 //! file name, padding to a multiple of 4 bytes, then the file data, padded to
 //! a multiple of 4 again. The header is the magic `070701` (or `070702`, which
 //! adds a checksum we do not verify) followed by 13 fields of 8 hex digits.
-//! The archive ends with a member named `TRAILER!!!`.
+//! The archive ends with a member named `TRAILER!!!`. Like Linux's
+//! `unpack_to_rootfs`, we accept several archives one after another, with NUL
+//! padding between them (that is how `make run CMD=...` adds its command
+//! file to the root file system).
 //!
 //! The archive comes from outside the kernel, so every length is checked
 //! against what is left of the buffer: a malformed archive yields an error,
@@ -105,6 +108,12 @@ impl<'a> Reader<'a> {
         self.rest = &buf[align4(data_end).min(buf.len())..];
 
         if name == TRAILER {
+            // Another archive may follow, after NUL padding.
+            let next = self.rest.iter().position(|&b| b != 0).unwrap_or(self.rest.len());
+            if self.rest[next..].starts_with(b"0707") {
+                self.rest = &self.rest[next..];
+                return self.parse_one();
+            }
             return Ok(None);
         }
         Ok(Some(Entry {
@@ -214,6 +223,18 @@ mod tests {
         let mut archive = sample();
         archive.extend_from_slice(&[0xff; 64]);
         assert_eq!(Reader::new(&archive).count(), 4);
+    }
+
+    #[test]
+    fn reads_concatenated_archives() {
+        let mut archive = sample();
+        archive.extend_from_slice(&[0; 512]);
+        let mut second = Vec::new();
+        member(&mut second, "etc/cmd", S_IFREG | 0o644, b"ls /\n");
+        member(&mut second, TRAILER, 0, b"");
+        archive.extend_from_slice(&second);
+        let names: Vec<_> = Reader::new(&archive).map(|e| e.unwrap().name).collect();
+        assert_eq!(names, ["", "bin", "bin/busybox", "bin/sh", "etc/cmd"]);
     }
 
     #[test]

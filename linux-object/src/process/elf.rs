@@ -34,7 +34,16 @@ pub struct ElfArch {
     pub hwcap: usize,
     /// AT_PLATFORM string, if the architecture passes one.
     pub platform: Option<&'static str>,
+    /// Machine code that calls rt_sigreturn, mapped read+exec at
+    /// [`SIGRETURN_TRAMPOLINE`] in every process (Linux's vDSO provides the
+    /// same on riscv64); empty when the C library brings its own (x86_64's
+    /// SA_RESTORER).
+    pub sigreturn_code: &'static [u8],
 }
+
+/// Where the signal-return trampoline page sits: in the gap between the
+/// stack and the mmap area, at the same address in every process.
+pub const SIGRETURN_TRAMPOLINE: usize = USER_STACK_TOP - USER_STACK_SIZE - 2 * PAGE_SIZE;
 
 /// The parts of an ELF file header we use.
 struct Header {
@@ -274,6 +283,13 @@ pub fn load(
         None => None,
     };
 
+    if !arch.sigreturn_code.is_empty() {
+        let page = SIGRETURN_TRAMPOLINE;
+        vm.mmap(page, PAGE_SIZE, Prot::READ | Prot::WRITE, true, false, VmaBacking::Anonymous, String::from("[vdso]"))?;
+        vm.write_bytes(page, arch.sigreturn_code)?;
+        vm.mprotect(page, PAGE_SIZE, Prot::READ | Prot::EXEC)?;
+    }
+
     // The stack mapping: RLIMIT_STACK bytes under the top, faulted in lazily.
     let stack_bottom = USER_STACK_TOP - USER_STACK_SIZE;
     vm.mmap(stack_bottom, USER_STACK_SIZE, Prot::READ | Prot::WRITE, true, false, VmaBacking::Anonymous, String::from("[stack]"))?;
@@ -377,7 +393,7 @@ mod tests {
     }
 
     fn arch() -> ElfArch {
-        ElfArch { machine: EM_TEST, hwcap: 0x112d, platform: None }
+        ElfArch { machine: EM_TEST, hwcap: 0x112d, platform: None, sigreturn_code: &[0x73, 0, 0, 0] }
     }
 
     fn aux() -> AuxInfo {
@@ -399,6 +415,9 @@ mod tests {
         vm.read_bytes(0x11010, &mut buf).unwrap();
         assert_eq!(buf, [0; 16], "bss is zero");
         assert!(vm.write_bytes(0x10000, b"x").is_err(), "text is read-only");
+        let mut code = [0u8; 4];
+        vm.read_bytes(SIGRETURN_TRAMPOLINE, &mut code).unwrap();
+        assert_eq!(code, [0x73, 0, 0, 0], "the sigreturn trampoline is mapped");
         let sp = UserPtr::<u64>::new(image.stack_pointer);
         assert_eq!(sp.read(&mut vm).unwrap(), 2);
         let arg1 = sp.add(2).unwrap().read(&mut vm).unwrap() as usize;

@@ -9,6 +9,7 @@ mod entry;
 pub mod boot;
 pub mod paging;
 pub mod power;
+pub mod signal;
 pub mod timer;
 pub mod trap;
 pub mod user;
@@ -49,5 +50,5 @@ pub const SYSCALL_ARCH: linux_syscall::Arch = linux_syscall::Arch::Riscv64;
 pub fn elf_arch() -> linux_object::process::elf::ElfArch {
     let letters = b"imafdc";
     let hwcap = letters.iter().fold(0usize, |bits, &l| bits | 1 << (l - b'a'));
-    linux_object::process::elf::ElfArch { machine: 243, hwcap, platform: None }
+    linux_object::process::elf::ElfArch { machine: 243, hwcap, platform: None, sigreturn_code: &signal::TRAMPOLINE_CODE }
 }

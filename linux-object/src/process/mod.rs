@@ -18,6 +18,7 @@ pub mod creds;
 pub mod elf;
 pub mod pid;
 pub mod rlimit;
+pub mod script;
 mod thread;
 mod wait;
 

@@ -1,9 +1,24 @@
-//! File systems.
+//! File systems, in layers (as xv6's fs.c outlines its own):
 //!
-//! For now only the initramfs reader lives here; the VFS (inodes, dentries,
-//! path walk) and the file systems built on it (ramfs, devfs, procfs) come
-//! with user space.
+//! 1. [`vfs`]: the `INode` trait every file system implements, file types,
+//!    metadata, device numbers.
+//! 2. [`ramfs`]: an in-memory file system — the root (filled from the
+//!    initramfs by [`cpio`]), tmpfs, devtmpfs.
+//! 3. [`mount`]: mounts and the mount tree of a mount namespace.
+//! 4. [`path`]: path resolution (`.`/`..`, symlinks, mount crossing, chroot)
+//!    with [`perm`] checks.
+//! 5. [`file`]: open file descriptions (`FileLike`), [`pipe`]s, [`devices`];
+//!    [`fd_table`]: the per-process descriptor table.
 //!
-//! - [`cpio`]: parses the `newc` archive QEMU hands the kernel as its initrd.
+//! The syscalls on top live in linux-syscall/src/fs.
 
 pub mod cpio;
+pub mod devices;
+pub mod fd_table;
+pub mod file;
+pub mod mount;
+pub mod path;
+pub mod perm;
+pub mod pipe;
+pub mod ramfs;
+pub mod vfs;

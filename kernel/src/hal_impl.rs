@@ -55,6 +55,10 @@ impl Hal for KernelHal {
         crate::random::fill(buf);
     }
 
+    fn current_thread(&self) -> Option<alloc::sync::Arc<linux_object::process::Thread>> {
+        crate::task::sched::try_current().map(|task| task.thread.clone())
+    }
+
     fn memory_stats(&self) -> (usize, usize) {
         let (free, total) = frame::stats();
         (total * PAGE_SIZE, free * PAGE_SIZE)

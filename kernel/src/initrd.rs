@@ -50,25 +50,3 @@ pub fn list(range: Option<Range<usize>>) -> Option<usize> {
     Some(files)
 }
 
-/// The contents of regular file `path` in the archive, following symlinks
-/// inside it (a bounded number of times).
-pub fn find(data: &'static [u8], path: &str) -> Option<&'static [u8]> {
-    let mut path = alloc::string::String::from(path.trim_start_matches('/'));
-    for _ in 0..8 {
-        let entry = cpio::Reader::new(data).filter_map(Result::ok).find(|e| e.name == path)?;
-        if entry.is_file() {
-            return Some(entry.data);
-        }
-        if !entry.is_symlink() {
-            return None;
-        }
-        let target = core::str::from_utf8(entry.data).ok()?;
-        path = if let Some(abs) = target.strip_prefix('/') {
-            alloc::string::String::from(abs)
-        } else {
-            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-            if dir.is_empty() { alloc::string::String::from(target) } else { alloc::format!("{dir}/{target}") }
-        };
-    }
-    None
-}

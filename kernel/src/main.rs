@@ -26,6 +26,7 @@ mod initrd;
 mod logging;
 mod memory;
 mod random;
+mod signal_hook;
 mod task;
 
 use arch::{paging::phys_to_virt, power, timer};
@@ -69,17 +70,15 @@ pub fn kernel_main() -> ! {
     if let Some(rtc) = boot.rtc {
         linux_object::time::set_realtime_ns(arch::boot::read_rtc_ns(rtc));
     }
-    if let (Some(range), Some(init)) = (boot.initrd.clone(), args.init) {
-        let data = initrd::archive(&range);
-        match initrd::find(data, init) {
-            Some(image) => {
-                let argv = alloc::vec![init.as_bytes().to_vec()];
-                if let Err(err) = init::start_init(init, image, argv, alloc::vec::Vec::new()) {
-                    panic!("cannot start init {init}: {err}");
-                }
-                task::sched::run();
-            }
-            None => println!("nsCore: init {init} not found in the initramfs"),
+    linux_object::fs::procfs::init(arch::machine_info());
+    drivers::console::init();
+    init::mount_root(boot.initrd.as_ref().map(initrd::archive));
+    if let Some(init) = args.init {
+        let argv = alloc::vec![init.as_bytes().to_vec()];
+        let envp = alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
+        match init::start_init(init, argv, envp) {
+            Ok(()) => task::sched::run(),
+            Err(err) => println!("nsCore: cannot run init {init}: {err}"),
         }
     }
     println!("nsCore: no init to run; powering off");

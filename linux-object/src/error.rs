@@ -73,6 +73,9 @@ pub enum Errno {
     ECONNREFUSED = 111,
     EALREADY = 114,
     EINPROGRESS = 115,
+    /// Kernel-internal, never seen by user space: "restart the syscall if
+    /// the signal that interrupted it has SA_RESTART (or no handler)".
+    ERESTARTSYS = 512,
 }
 
 impl Errno {

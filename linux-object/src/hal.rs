@@ -55,6 +55,8 @@ pub trait Hal: Send + Sync {
     fn fill_random(&self, buf: &mut [u8]);
     /// (total, free) bytes of RAM, for sysinfo(2) and /proc/meminfo.
     fn memory_stats(&self) -> (usize, usize);
+    /// The thread running on this CPU (what /proc/self means), if any.
+    fn current_thread(&self) -> Option<alloc::sync::Arc<crate::process::Thread>>;
 }
 
 static HAL: Once<&'static dyn Hal> = Once::new();
@@ -143,6 +145,9 @@ pub mod test_hal {
         }
         fn memory_stats(&self) -> (usize, usize) {
             (64 << 20, 32 << 20)
+        }
+        fn current_thread(&self) -> Option<alloc::sync::Arc<crate::process::Thread>> {
+            None
         }
     }
 

@@ -11,9 +11,12 @@
 //! - [`futex`]: futex wait queues keyed by address space or physical page.
 //! - [`hal`]: the one trait through which this crate reaches the machine.
 //! - [`mm`]: user address spaces (VMAs, page faults, copy-on-write, user pointers).
+//! - [`namespace`]: namespaces; for now the UTS data.
 //! - [`object`]: KoIDs, the kernel's own names for its objects.
 //! - [`process`]: processes, threads, credentials, limits, ELF loading, wait.
 //! - [`time`]: CLOCK_MONOTONIC and CLOCK_REALTIME, `TimeSpec`.
+//! - [`tty`]: termios and the line discipline (n_tty).
+//! - [`signal`]: signal sets, dispositions, pending queues, siginfo.
 //! - [`sync`]: locks and [`sync::WaitQueue`], how objects wake blocked tasks.
 //!
 //! Lock order (outermost first): none yet — each lock added names its place here.
@@ -30,9 +33,12 @@ pub mod fs;
 pub mod futex;
 pub mod hal;
 pub mod mm;
+pub mod namespace;
 pub mod object;
 pub mod process;
+pub mod signal;
 pub mod sync;
 pub mod time;
+pub mod tty;
 
 pub use error::{Errno, Error, Result};

@@ -21,6 +21,7 @@ pub trait UserRegs: Send {
     fn set_tls(&mut self, tls: usize);
     /// The syscall return register (a0 / rax).
     fn set_return(&mut self, value: usize);
+    fn return_value(&self) -> usize;
     /// Fresh registers for a new program (execve): only ip and sp set.
     fn reset_for_exec(&mut self, entry: usize, sp: usize);
     fn boxed_clone(&self) -> Box<dyn UserRegs>;
@@ -51,6 +52,9 @@ pub trait Kernel: Sync {
     fn block_on(&self, ready: &mut dyn FnMut(&Waker) -> bool, deadline_ns: Option<u64>) -> BlockResult;
     /// Gives the CPU to another runnable task.
     fn yield_now(&self);
+    /// rt_sigreturn: reloads the registers from the signal frame at the
+    /// stack pointer; returns the signal mask saved in it.
+    fn restore_signal_frame(&self, regs: &mut dyn UserRegs, vm: &mut linux_object::mm::VmSpace) -> linux_object::Result<u64>;
     /// Powers the machine off (reboot(2) with LINUX_REBOOT_CMD_POWER_OFF).
     fn power_off(&self, exit_code: u8) -> !;
 }

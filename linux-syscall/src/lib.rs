@@ -16,10 +16,12 @@ extern crate alloc;
 extern crate std;
 
 mod context;
+pub mod fs;
 pub mod misc;
 pub mod mm;
 pub mod numbers;
 pub mod process;
+pub mod signal;
 pub mod table;
 pub mod time;
 
@@ -66,6 +68,15 @@ pub fn dispatch(ctx: &mut Ctx, nr: usize, args: [usize; 6]) -> usize {
             Err(Errno::ENOSYS.into())
         }
     };
+    log::trace!(
+        "tid {} {}({:#x}, {:#x}, {:#x}) = {:?}",
+        ctx.thread.tid(),
+        arch.syscall_name(nr).unwrap_or("?"),
+        args[0],
+        args[1],
+        args[2],
+        result.map_err(|e| e.errno)
+    );
     match result {
         Ok(value) => value,
         Err(err) => {

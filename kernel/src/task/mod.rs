@@ -9,6 +9,7 @@
 
 pub mod sched;
 mod services;
+mod signal;
 mod user_loop;
 
 use alloc::boxed::Box;
@@ -74,9 +75,6 @@ impl Task {
         task
     }
 
-    pub fn id(&self) -> usize {
-        self.id
-    }
 }
 
 /// Starts running `thread` with `regs`.

@@ -36,6 +36,11 @@ pub fn current() -> Arc<Task> {
     CURRENT.lock().clone().expect("no current task")
 }
 
+/// The running task, if the CPU runs one (not in the scheduler loop).
+pub fn try_current() -> Option<Arc<Task>> {
+    CURRENT.lock().clone()
+}
+
 pub fn push_runnable(task: Arc<Task>) {
     *task.state.lock() = TaskState::Runnable;
     RUN_QUEUE.lock().push_back(task);
@@ -79,11 +84,17 @@ pub fn yield_now() {
     switch_to_scheduler(&task);
 }
 
-/// Ends the current task for good.
+/// Ends the current task for good. The caller must hold no `Arc`s on its
+/// stack: this stack is never unwound, so they would leak.
 pub fn exit_current() -> ! {
-    let task = current();
-    *task.state.lock() = TaskState::Exited;
-    switch_to_scheduler(&task);
+    let kctx = {
+        let task = current();
+        *task.state.lock() = TaskState::Exited;
+        task.kctx.get()
+    };
+    // SAFETY: CURRENT still holds the task, so `kctx` is valid until the
+    // scheduler, back on its own stack, drops it.
+    unsafe { context_switch(kctx, SCHEDULER.0.get()) };
     unreachable!("an exited task was scheduled again");
 }
 

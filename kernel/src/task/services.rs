@@ -33,8 +33,14 @@ impl Kernel for KernelServices {
 
     fn block_on(&self, ready: &mut dyn FnMut(&Waker) -> bool, deadline_ns: Option<u64>) -> BlockResult {
         let thread = sched::current().thread.clone();
-        // TODO(signals): also interrupted by a pending, unblocked signal.
-        sched::block_on(ready, deadline_ns, &|| thread.process().group_exit_status().is_some())
+        sched::block_on(ready, deadline_ns, &|| {
+            thread.has_pending_signal() || thread.process().group_exit_status().is_some()
+        })
+    }
+
+    fn restore_signal_frame(&self, regs: &mut dyn UserRegs, vm: &mut linux_object::mm::VmSpace) -> linux_object::Result<u64> {
+        let regs = regs.as_any_mut().downcast_mut::<UserContext>().ok_or(linux_object::Errno::EINVAL)?;
+        crate::arch::signal::restore_frame(regs, vm)
     }
 
     fn yield_now(&self) {
@@ -64,6 +70,9 @@ impl UserRegs for UserContext {
     }
     fn set_return(&mut self, value: usize) {
         UserContext::set_return(self, value)
+    }
+    fn return_value(&self) -> usize {
+        self.x[10]
     }
     fn reset_for_exec(&mut self, entry: usize, sp: usize) {
         *self = UserContext::new(entry, sp);

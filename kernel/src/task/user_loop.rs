@@ -1,21 +1,32 @@
 //! What every task runs: enter user mode, handle the trap, repeat.
 //! Mirrors the shape of Linux's `ret_to_user` / `do_trap_*` paths.
 
+use linux_object::Errno;
 use linux_object::mm::Access;
+use linux_object::signal::{SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGILL, SIGSEGV, SIGTRAP, SigInfo};
 use linux_object::process::WaitStatus;
 use linux_syscall::{Ctx, dispatch};
 
+use super::signal::{self, Interrupted};
 use super::{KERNEL, sched};
 use crate::arch::user::{TrapCause, UserContext};
 use crate::arch::{paging, timer};
 
 /// First code of a new task (its `ra` in the start context).
 pub extern "C" fn task_entry() -> ! {
+    // Everything the thread owns lives in `run_thread`'s frame, so it is
+    // released before this stack is abandoned.
+    run_thread();
+    sched::exit_current()
+}
+
+fn run_thread() {
     let task = sched::current();
     let mut regs: UserContext = task.initial.lock().take().expect("task started twice");
     let thread = task.thread.clone();
     drop(task);
     let mut left_user = timer::now_ns();
+    let mut interrupted: Option<Interrupted> = None;
     loop {
         let process = thread.process().clone();
         if process.group_exit_status().is_some() {
@@ -31,6 +42,10 @@ pub extern "C" fn task_entry() -> ! {
         }
         let entered = timer::now_ns();
         thread.add_cpu_time(0, entered.saturating_sub(left_user));
+        signal::deliver_signals(&thread, &mut regs, interrupted.take());
+        if is_exited(&thread) {
+            break;
+        }
         let cause = regs.run();
         left_user = timer::now_ns();
         thread.add_cpu_time(left_user.saturating_sub(entered), 0);
@@ -42,6 +57,9 @@ pub extern "C" fn task_entry() -> ! {
                 let mut ctx = Ctx { kernel: &KERNEL, thread: &thread, regs: &mut regs };
                 let ret = dispatch(&mut ctx, nr, args);
                 regs.set_return(ret);
+                if ret == Errno::ERESTARTSYS.as_syscall_return() as usize {
+                    interrupted = Some(Interrupted { errno: Errno::ERESTARTSYS, orig_arg0: args[0] });
+                }
             }
             TrapCause::Timer => {
                 timer::on_interrupt();
@@ -66,22 +84,23 @@ pub extern "C" fn task_entry() -> ! {
                         regs.ip(),
                         err
                     );
-                    fatal_signal(&thread, &mut regs, 11);
+                    let code = if err.msg == Some("no mapping") { SEGV_MAPERR } else { SEGV_ACCERR };
+                    fault_signal(&thread, SIGSEGV, code, addr);
                 }
             }
             TrapCause::IllegalInstruction { addr } => {
                 log::info!("pid {}: illegal instruction at {addr:#x} → SIGILL", process.pid());
-                fatal_signal(&thread, &mut regs, 4);
+                fault_signal(&thread, SIGILL, 1, addr); // ILL_ILLOPC
             }
             TrapCause::Misaligned { addr } => {
                 log::info!("pid {}: misaligned access at {addr:#x} → SIGBUS", process.pid());
-                fatal_signal(&thread, &mut regs, 7);
+                fault_signal(&thread, SIGBUS, 1, addr); // BUS_ADRALN
             }
             TrapCause::AccessFault { addr } => {
                 log::info!("pid {}: access fault at {addr:#x} → SIGSEGV", process.pid());
-                fatal_signal(&thread, &mut regs, 11);
+                fault_signal(&thread, SIGSEGV, SEGV_ACCERR, addr);
             }
-            TrapCause::Breakpoint => fatal_signal(&thread, &mut regs, 5),
+            TrapCause::Breakpoint => fault_signal(&thread, SIGTRAP, 1, regs.ip()), // TRAP_BRKPT
             TrapCause::Other { code, interrupt } => {
                 log::warn!("unexpected trap from user: code {code} interrupt {interrupt}");
             }
@@ -90,19 +109,28 @@ pub extern "C" fn task_entry() -> ! {
     if thread.process().pid() == linux_object::process::INIT_PID {
         init_exited(&thread);
     }
-    sched::exit_current()
 }
 
 fn is_exited(thread: &linux_object::process::Thread) -> bool {
     !thread.process().threads().iter().any(|t| t.tid() == thread.tid())
 }
 
-/// A synchronous fault with no handler: the whole process dies of `signal`
-/// (with a core-dump bit for SIGSEGV/SIGILL/SIGBUS/SIGTRAP, as signal(7)
-/// lists them). TODO(signals): deliver to a handler when one is installed.
-fn fatal_signal(thread: &alloc::sync::Arc<linux_object::process::Thread>, regs: &mut UserContext, signal: u32) {
-    let mut ctx = Ctx { kernel: &KERNEL, thread, regs };
-    linux_syscall::process::exit_group(&mut ctx, WaitStatus::Signaled { signal, core: true });
+/// A synchronous fault: the signal goes to the faulting thread. If it is
+/// blocked or ignored, Linux's `force_sig_info` unblocks it and resets it
+/// to the default, so the fault cannot loop forever.
+fn fault_signal(thread: &alloc::sync::Arc<linux_object::process::Thread>, sig: u32, code: i32, addr: usize) {
+    let sighand = thread.process().sighand();
+    let handler = sighand.lock().get(sig).handler;
+    let blocked = thread.signal_mask().contains(sig);
+    if blocked || handler == linux_object::signal::SIG_IGN {
+        sighand.lock().reset(sig);
+        let mut mask = thread.signal_mask();
+        mask.remove(sig);
+        thread.set_signal_mask(mask);
+    }
+    let mut info = SigInfo::new(sig, code);
+    info.addr = addr;
+    thread.send_signal(info);
 }
 
 /// "If the init process terminates, the kernel panics" in Linux; nsCore

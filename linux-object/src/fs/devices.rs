@@ -21,21 +21,14 @@ pub trait CharDevice: Send + Sync {
     fn poll(&self, _waker: Option<&Waker>) -> PollEvents {
         PollEvents::IN | PollEvents::OUT | PollEvents::RDNORM | PollEvents::WRNORM
     }
-    /// `arg` is the raw user argument; drivers copy through the returned
-    /// request (see `IoctlAction`) because they cannot touch user memory.
-    fn ioctl(&self, _request: u32, _arg: usize) -> Result<IoctlAction> {
+    /// ioctl(2): `arg` is the raw argument, `vm` the caller's memory.
+    fn ioctl(&self, _request: u32, _arg: usize, _vm: &mut crate::mm::VmSpace) -> Result<usize> {
         Err(Errno::ENOTTY.into())
     }
-}
-
-/// What an ioctl asks the syscall layer to do with user memory.
-pub enum IoctlAction {
-    /// Done; return this value.
-    Return(usize),
-    /// Copy these bytes to the user pointer `arg`, then return 0.
-    CopyOut(alloc::vec::Vec<u8>),
-    /// Read `len` bytes from `arg` and call `ioctl_write` with them.
-    CopyIn(usize),
+    /// Whether seeking is meaningful (memory devices) or ESPIPE (terminals).
+    fn is_seekable(&self) -> bool {
+        true
+    }
 }
 
 /// Protected by the lock.
@@ -96,13 +89,16 @@ impl FileLike for DeviceFile {
     fn pwrite(&self, _offset: u64, data: &[u8]) -> Result<usize> {
         self.write(data)
     }
-    /// Seeking a character device succeeds and means nothing (like mem.c's
-    /// null_lseek); terminals are the caller's ESPIPE case.
+    /// Seeking a memory device succeeds and means nothing (mem.c's
+    /// null_lseek); a terminal is ESPIPE.
     fn seek(&self, _offset: i64, _whence: u32) -> Result<u64> {
-        Ok(0)
+        if self.device.is_seekable() { Ok(0) } else { Err(Errno::ESPIPE.into()) }
     }
     fn poll(&self, waker: Option<&Waker>) -> PollEvents {
         self.device.poll(waker)
+    }
+    fn ioctl(&self, request: u32, arg: usize, vm: &mut crate::mm::VmSpace) -> Result<usize> {
+        self.device.ioctl(request, arg, vm)
     }
     fn metadata(&self) -> Result<Metadata> {
         Ok(self.path.inode().metadata())

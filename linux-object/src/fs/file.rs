@@ -103,7 +103,9 @@ pub trait FileLike: Send + Sync + Any {
     fn poll(&self, _waker: Option<&Waker>) -> PollEvents {
         PollEvents::IN | PollEvents::OUT | PollEvents::RDNORM | PollEvents::WRNORM
     }
-    fn ioctl(&self, _request: u32, _arg: usize) -> Result<usize> {
+    /// ioctl(2); `arg` is the raw argument, and `vm` the caller's memory
+    /// for requests that pass a pointer.
+    fn ioctl(&self, _request: u32, _arg: usize, _vm: &mut crate::mm::VmSpace) -> Result<usize> {
         Err(Errno::ENOTTY.into())
     }
     fn metadata(&self) -> Result<Metadata>;

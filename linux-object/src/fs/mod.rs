@@ -12,13 +12,16 @@
 //!
 //! The syscalls on top live in linux-syscall/src/fs.
 
+pub mod context;
 pub mod cpio;
 pub mod devices;
 pub mod fd_table;
 pub mod file;
+pub mod filesystems;
 pub mod mount;
 pub mod path;
 pub mod perm;
+pub mod procfs;
 pub mod pipe;
 pub mod ramfs;
 pub mod vfs;

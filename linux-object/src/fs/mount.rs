@@ -34,6 +34,9 @@ pub struct Mount {
     parent: Option<(Weak<Mount>, Arc<dyn INode>)>,
     pub fstype: String,
     pub source: String,
+    /// Where it was mounted, as an absolute path from the tree's root (for
+    /// /proc/mounts).
+    pub path: String,
     /// Protected by the lock (remount changes it).
     flags: RwLock<MountFlags>,
 }
@@ -74,6 +77,7 @@ impl MountTree {
             parent: None,
             fstype: String::from(fstype),
             source: String::from(source),
+            path: String::from("/"),
             flags: RwLock::new(MountFlags::empty()),
         });
         Arc::new(MountTree { mounts: RwLock::new(alloc::vec![mount]) })
@@ -105,10 +109,12 @@ impl MountTree {
     }
 
     /// Mounts file system `root` on directory `dir` of mount `parent`.
+    #[allow(clippy::too_many_arguments)]
     pub fn mount(
         &self,
         parent: &Arc<Mount>,
         dir: Arc<dyn INode>,
+        path: &str,
         root: Arc<dyn INode>,
         fstype: &str,
         source: &str,
@@ -123,6 +129,7 @@ impl MountTree {
             parent: Some((Arc::downgrade(parent), dir)),
             fstype: String::from(fstype),
             source: String::from(source),
+            path: String::from(path),
             flags: RwLock::new(flags),
         });
         self.mounts.write().push(mount.clone());
@@ -160,6 +167,7 @@ impl MountTree {
                 parent,
                 fstype: mount.fstype.clone(),
                 source: mount.source.clone(),
+                path: mount.path.clone(),
                 flags: RwLock::new(mount.flags()),
             }));
         }
@@ -182,11 +190,11 @@ mod tests {
         assert!(tree.mounted_on(&root, &mnt).is_none());
         let a = RamFs::new(RAMFS_MAGIC, 0o755);
         let b = RamFs::new(RAMFS_MAGIC, 0o755);
-        let ma = tree.mount(&root, mnt.clone(), a.root(), "tmpfs", "a", MountFlags::empty()).unwrap();
-        let mb = tree.mount(&root, mnt.clone(), b.root(), "tmpfs", "b", MountFlags::RDONLY).unwrap();
+        let ma = tree.mount(&root, mnt.clone(), "/mnt", a.root(), "tmpfs", "a", MountFlags::empty()).unwrap();
+        let mb = tree.mount(&root, mnt.clone(), "/mnt", b.root(), "tmpfs", "b", MountFlags::RDONLY).unwrap();
         assert_eq!(tree.mounted_on(&root, &mnt).unwrap().id(), mb.id(), "the last mount wins");
         let sub = b.root().create("sub", FileType::Directory, 0o755, 0, 0, 0).unwrap();
-        let mc = tree.mount(&mb, sub, RamFs::new(RAMFS_MAGIC, 0o755).root(), "tmpfs", "c", MountFlags::empty()).unwrap();
+        let mc = tree.mount(&mb, sub, "/mnt/sub", RamFs::new(RAMFS_MAGIC, 0o755).root(), "tmpfs", "c", MountFlags::empty()).unwrap();
         assert_eq!(tree.umount(&mb).unwrap_err().errno, Errno::EBUSY);
         let copy = tree.clone_tree();
         tree.umount(&mc).unwrap();

@@ -279,7 +279,7 @@ mod tests {
         let mnt = r.resolve(&w.root, "/mnt", true).unwrap();
         let other = RamFs::new(RAMFS_MAGIC, 0o755);
         other.root().create("inside", FileType::Regular, 0o644, 0, 0, 0).unwrap();
-        w.tree.mount(mnt.mount(), mnt.inode().clone(), other.root(), "tmpfs", "tmpfs", MountFlags::empty()).unwrap();
+        w.tree.mount(mnt.mount(), mnt.inode().clone(), "/mnt", other.root(), "tmpfs", "tmpfs", MountFlags::empty()).unwrap();
         let inside = r.resolve(&w.root, "/mnt/inside", true).unwrap();
         assert_eq!(inside.absolute(&w.root), "/mnt/inside");
         let mounted = r.resolve(&w.root, "/mnt", true).unwrap();

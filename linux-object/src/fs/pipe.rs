@@ -128,11 +128,14 @@ impl FileLike for PipeEnd {
         events
     }
 
-    fn ioctl(&self, request: u32, _arg: usize) -> Result<usize> {
+    fn ioctl(&self, request: u32, arg: usize, vm: &mut crate::mm::VmSpace) -> Result<usize> {
         const FIONREAD: u32 = 0x541B;
         match request {
-            // The caller writes the count to user memory.
-            FIONREAD => Ok(self.pipe.buffer.lock().data.len()),
+            FIONREAD => {
+                let count = self.pipe.buffer.lock().data.len() as i32;
+                crate::mm::user::UserPtr::<i32>::new(arg).write(vm, &count)?;
+                Ok(0)
+            }
             _ => Err(Errno::ENOTTY.into()),
         }
     }

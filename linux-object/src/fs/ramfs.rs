@@ -21,11 +21,17 @@ use crate::time::{self, TimeSpec};
 /// `get_anon_bdev` (major 0).
 static NEXT_DEV: AtomicU64 = AtomicU64::new(1);
 
-/// One ramfs instance.
+/// One ramfs instance. Its inodes hold the shared [`FsInfo`], not the
+/// `RamFs`, so a mounted file system lives as long as its root is reachable.
 pub struct RamFs {
+    info: Arc<FsInfo>,
+    root: Arc<RamInode>,
+}
+
+/// What every inode of one ramfs shares.
+pub struct FsInfo {
     dev: u64,
     next_ino: AtomicU64,
-    root: Arc<RamInode>,
     magic: u64,
 }
 
@@ -54,7 +60,7 @@ struct Inner {
 
 pub struct RamInode {
     ino: u64,
-    fs: Weak<RamFs>,
+    fs: Arc<FsInfo>,
     this: Weak<RamInode>,
     /// Protected by the lock; directory operations take the directory's lock
     /// then a child's, never the reverse.
@@ -71,11 +77,10 @@ fn now() -> TimeSpec {
 impl RamFs {
     /// A new, empty file system whose root is owned by root with `perm`.
     pub fn new(magic: u64, perm: u32) -> Arc<RamFs> {
-        Arc::new_cyclic(|fs: &Weak<RamFs>| {
-            let root = RamInode::new(fs, 1, FileType::Directory, perm, 0, 0, 0, Content::Dir(BTreeMap::new()));
-            root.inner.write().nlink = 2;
-            RamFs { dev: NEXT_DEV.fetch_add(1, Ordering::Relaxed), next_ino: AtomicU64::new(2), root, magic }
-        })
+        let info = Arc::new(FsInfo { dev: NEXT_DEV.fetch_add(1, Ordering::Relaxed), next_ino: AtomicU64::new(2), magic });
+        let root = RamInode::new(&info, 1, FileType::Directory, perm, 0, 0, 0, Content::Dir(BTreeMap::new()));
+        root.inner.write().nlink = 2;
+        Arc::new(RamFs { info, root })
     }
 
     pub fn root(&self) -> Arc<dyn INode> {
@@ -83,7 +88,7 @@ impl RamFs {
     }
 
     pub fn dev(&self) -> u64 {
-        self.dev
+        self.info.dev
     }
 
     /// Fills the file system from a cpio `newc` archive (the initramfs):
@@ -142,7 +147,7 @@ impl RamFs {
 impl RamInode {
     #[allow(clippy::too_many_arguments)]
     fn new(
-        fs: &Weak<RamFs>,
+        fs: &Arc<FsInfo>,
         ino: u64,
         kind: FileType,
         perm: u32,
@@ -172,10 +177,6 @@ impl RamInode {
         })
     }
 
-    fn fs(&self) -> Result<Arc<RamFs>> {
-        self.fs.upgrade().ok_or(Errno::ENOENT.into())
-    }
-
     fn arc(&self) -> Arc<RamInode> {
         self.this.upgrade().expect("inode used after drop")
     }
@@ -187,7 +188,7 @@ impl RamInode {
     /// Downcasts another inode to a ramfs inode of the same file system.
     fn same_fs(&self, other: &Arc<dyn INode>) -> Result<Arc<RamInode>> {
         let other = other.as_any().downcast_ref::<RamInode>().ok_or(Errno::EXDEV)?;
-        if !Weak::ptr_eq(&other.fs, &self.fs) {
+        if !Arc::ptr_eq(&other.fs, &self.fs) {
             return Err(Errno::EXDEV.into());
         }
         Ok(other.arc())
@@ -233,7 +234,7 @@ impl INode for RamInode {
             Content::Special => 0,
         };
         Metadata {
-            dev: self.fs.upgrade().map_or(0, |fs| fs.dev),
+            dev: self.fs.dev,
             ino: self.ino,
             kind: inner.kind,
             perm: inner.perm,
@@ -310,14 +311,13 @@ impl INode for RamInode {
         if !self.is_dir() {
             return Err(Errno::ENOTDIR.into());
         }
-        let fs = self.fs()?;
         let content = match kind {
             FileType::Regular => Content::File(Vec::new()),
             FileType::Directory => Content::Dir(BTreeMap::new()),
             FileType::Symlink => return Err(Errno::EINVAL.into()),
             _ => Content::Special,
         };
-        let ino = fs.next_ino.fetch_add(1, Ordering::Relaxed);
+        let ino = self.fs.next_ino.fetch_add(1, Ordering::Relaxed);
         let child = RamInode::new(&self.fs, ino, kind, perm, uid, gid, rdev, content);
         if kind == FileType::Directory {
             child.inner.write().nlink = 2;
@@ -331,8 +331,7 @@ impl INode for RamInode {
         if target.is_empty() {
             return Err(Errno::ENOENT.into());
         }
-        let fs = self.fs()?;
-        let ino = fs.next_ino.fetch_add(1, Ordering::Relaxed);
+        let ino = self.fs.next_ino.fetch_add(1, Ordering::Relaxed);
         let child = RamInode::new(&self.fs, ino, FileType::Symlink, 0o777, uid, gid, 0, Content::Symlink(target.to_string()));
         self.add_child(name, child.clone())?;
         Ok(child)
@@ -489,7 +488,7 @@ impl INode for RamInode {
     }
 
     fn fs_magic(&self) -> u64 {
-        self.fs.upgrade().map_or(RAMFS_MAGIC, |fs| fs.magic)
+        self.fs.magic
     }
 
     fn as_any(&self) -> &dyn Any {

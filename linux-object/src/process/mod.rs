@@ -28,8 +28,11 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
 use crate::error::{Errno, Result};
+use crate::fs::context::FsContext;
+use crate::fs::fd_table::FdTable;
 use crate::mm::VmSpace;
 use crate::object::{KoId, new_koid};
+use crate::signal::{self, PendingSignals, SigHandlers, SigInfo};
 use crate::sync::{Mutex, WaitQueue};
 
 pub use creds::Credentials;
@@ -72,6 +75,15 @@ pub fn process_count() -> usize {
     TABLE.lock().processes.len()
 }
 
+/// What a child shares with its parent (the CLONE_VM/FILES/FS flags).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ShareFlags {
+    pub vm: bool,
+    pub files: bool,
+    pub fs: bool,
+    pub sighand: bool,
+}
+
 /// The life cycle of a process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProcessState {
@@ -90,9 +102,22 @@ pub struct Process {
     vm: Mutex<Option<Arc<Mutex<VmSpace>>>>,
     pub creds: Mutex<Credentials>,
     pub rlimits: Mutex<RLimits>,
+    /// Open files; the inner table is shared after CLONE_FILES.
+    files: Mutex<Arc<Mutex<FdTable>>>,
+    /// Root, cwd, umask; shared after CLONE_FS.
+    fs: Mutex<Arc<Mutex<FsContext>>>,
+    /// Signal dispositions; shared between threads and after CLONE_SIGHAND.
+    sighand: Mutex<Arc<Mutex<SigHandlers>>>,
+    /// Signals sent to the process as a whole (kill), any thread may take them.
+    pending: Mutex<PendingSignals>,
+    /// Set by SIGCONT on a stopped process until a waiter reports it
+    /// (WCONTINUED).
+    continued: core::sync::atomic::AtomicBool,
     inner: Mutex<ProcessInner>,
     /// Woken when a child changes state (exit, stop, continue): wait4 sleeps here.
     pub child_wait: WaitQueue,
+    /// When the process was created, in ns of CLOCK_MONOTONIC (/proc starttime).
+    start_ns: u64,
     /// Set when this process stops using its parent's memory after a
     /// CLONE_VFORK (it called execve or exited); the parent waits on
     /// `vfork_wait`. Mirrors Linux's `vfork_done` completion.
@@ -125,37 +150,32 @@ struct ProcessInner {
 
 impl Process {
     /// The first process (init) with its first thread; PID 1.
-    pub fn new_init(vm: VmSpace) -> Result<Arc<Thread>> {
-        let process = Process::alloc(Weak::new(), vm, Credentials::root(), RLimits::init(), 0, 0, 17)?;
-        {
-            let mut inner = process.inner.lock();
-            inner.pgid = process.pid;
-            inner.sid = process.pid;
-        }
+    pub fn new_init(vm: VmSpace, fs: FsContext, files: FdTable) -> Result<Arc<Thread>> {
+        let process = Process::alloc(
+            Weak::new(),
+            Arc::new(Mutex::new(vm)),
+            Credentials::root(),
+            RLimits::init(),
+            Arc::new(Mutex::new(files)),
+            Arc::new(Mutex::new(fs)),
+            Arc::new(Mutex::new(SigHandlers::default())),
+            17,
+        )?;
         Ok(Thread::new_leader(&process))
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn alloc(
-        parent: Weak<Process>,
-        vm: VmSpace,
-        creds: Credentials,
-        rlimits: RLimits,
-        pgid: Pid,
-        sid: Pid,
-        exit_signal: u32,
-    ) -> Result<Arc<Process>> {
-        Self::alloc_shared_vm(parent, Arc::new(Mutex::new(vm)), creds, rlimits, pgid, sid, exit_signal)
-    }
-
-    fn alloc_shared_vm(
         parent: Weak<Process>,
         vm: Arc<Mutex<VmSpace>>,
         creds: Credentials,
         rlimits: RLimits,
-        pgid: Pid,
-        sid: Pid,
+        files: Arc<Mutex<FdTable>>,
+        fs: Arc<Mutex<FsContext>>,
+        sighand: Arc<Mutex<SigHandlers>>,
         exit_signal: u32,
     ) -> Result<Arc<Process>> {
+        let (pgid, sid) = parent.upgrade().map_or((0, 0), |p| (p.pgid(), p.sid()));
         let pid = TABLE.lock().pids.alloc()?;
         let process = Arc::new(Process {
             koid: new_koid(),
@@ -163,6 +183,11 @@ impl Process {
             vm: Mutex::new(Some(vm)),
             creds: Mutex::new(creds),
             rlimits: Mutex::new(rlimits),
+            files: Mutex::new(files),
+            fs: Mutex::new(fs),
+            sighand: Mutex::new(sighand),
+            pending: Mutex::new(PendingSignals::default()),
+            continued: core::sync::atomic::AtomicBool::new(false),
             inner: Mutex::new(ProcessInner {
                 parent,
                 children: Vec::new(),
@@ -180,9 +205,15 @@ impl Process {
                 dead_threads_time_ns: (0, 0),
             }),
             child_wait: WaitQueue::new(),
+            start_ns: crate::time::monotonic_ns(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
         });
+        if pgid == 0 {
+            let mut inner = process.inner.lock();
+            inner.pgid = pid;
+            inner.sid = pid;
+        }
         TABLE.lock().processes.insert(pid, Arc::downgrade(&process));
         Ok(process)
     }
@@ -195,6 +226,11 @@ impl Process {
         self.pid
     }
 
+    /// Creation time, ns since boot.
+    pub fn start_ns(&self) -> u64 {
+        self.start_ns
+    }
+
     /// The parent's PID, 0 for init.
     pub fn ppid(&self) -> Pid {
         self.inner.lock().parent.upgrade().map_or(0, |p| p.pid)
@@ -202,6 +238,112 @@ impl Process {
 
     pub fn parent(&self) -> Option<Arc<Process>> {
         self.inner.lock().parent.upgrade()
+    }
+
+    /// The open-file table.
+    pub fn files(&self) -> Arc<Mutex<FdTable>> {
+        self.files.lock().clone()
+    }
+
+    /// Root, cwd and umask.
+    pub fn fs(&self) -> Arc<Mutex<FsContext>> {
+        self.fs.lock().clone()
+    }
+
+    /// The signal dispositions.
+    pub fn sighand(&self) -> Arc<Mutex<SigHandlers>> {
+        self.sighand.lock().clone()
+    }
+
+    /// execve: a private copy of the dispositions with handlers reset.
+    pub fn reset_sighand_for_exec(&self) {
+        let mut sighand = self.sighand.lock();
+        let mut copy = sighand.lock().clone();
+        copy.reset_on_exec();
+        *sighand = Arc::new(Mutex::new(copy));
+    }
+
+    /// Sends a signal to the process (kill(2) semantics, kernel/signal.c's
+    /// `__send_signal` and `prepare_signal`): SIGCONT resumes a stopped
+    /// process and cancels pending stops, a stop signal cancels pending
+    /// SIGCONT, an ignored signal is dropped. Wakes the threads so one of
+    /// them takes it. Returns whether it was queued.
+    pub fn send_signal(self: &Arc<Self>, info: SigInfo) -> bool {
+        let sig = info.signo;
+        if matches!(self.state(), ProcessState::Zombie(_)) {
+            return false;
+        }
+        if sig == signal::SIGCONT {
+            self.pending.lock().discard_stops();
+            for t in self.threads() {
+                t.discard_pending_stops();
+            }
+            if matches!(self.state(), ProcessState::Stopped { .. }) {
+                self.continued.store(true, core::sync::atomic::Ordering::Release);
+                self.set_stopped(None);
+            }
+        } else if signal::is_stop_signal(sig) {
+            self.pending.lock().discard(signal::SIGCONT);
+        }
+        if sig == signal::SIGKILL && matches!(self.state(), ProcessState::Stopped { .. }) {
+            self.set_stopped(None);
+        }
+        let action = self.sighand().lock().get(sig);
+        let blocked_everywhere = self.threads().iter().all(|t| t.signal_mask().contains(sig));
+        let queued = if action.is_ignored(sig) && !blocked_everywhere && sig != signal::SIGKILL {
+            false
+        } else {
+            self.pending.lock().push(info)
+        };
+        for thread in self.threads() {
+            thread.wake();
+        }
+        queued
+    }
+
+    /// Takes a process-wide pending signal not in `blocked`.
+    pub(crate) fn dequeue_shared_signal(&self, blocked: signal::SigSet) -> Option<SigInfo> {
+        self.pending.lock().pop(blocked)
+    }
+
+    pub(crate) fn has_shared_signal(&self, blocked: signal::SigSet) -> bool {
+        self.pending.lock().has_deliverable(blocked)
+    }
+
+    /// Process-wide pending signals (sigpending(2)).
+    pub fn shared_pending(&self) -> signal::SigSet {
+        self.pending.lock().set()
+    }
+
+    /// Whether a SIGCONT resumed the process and no waiter has reported it.
+    pub fn is_continued(&self) -> bool {
+        self.continued.load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Reports and clears "continued since last asked" (WCONTINUED).
+    pub fn take_continued(&self) -> bool {
+        self.continued.swap(false, core::sync::atomic::Ordering::AcqRel)
+    }
+
+    /// Whether the parent's SIGCHLD disposition means "no zombies"
+    /// (SIG_IGN or SA_NOCLDWAIT).
+    fn parent_reaps_automatically(parent: &Process) -> bool {
+        let action = parent.sighand().lock().get(signal::SIGCHLD);
+        action.handler == signal::SIG_IGN || action.flags & signal::SA_NOCLDWAIT != 0
+    }
+
+    /// unshare(CLONE_FILES) and execve: a private copy of the file table.
+    pub fn unshare_files(&self) {
+        let mut files = self.files.lock();
+        let copy = files.lock().clone();
+        *files = Arc::new(Mutex::new(copy));
+    }
+
+    /// unshare(CLONE_FS): a private copy of root/cwd/umask.
+    pub fn unshare_fs(&self) {
+        let mut fs = self.fs.lock();
+        let copy = fs.lock().clone();
+        *fs = Arc::new(Mutex::new(copy));
     }
 
     /// The address space; `ESRCH` for a zombie.
@@ -243,6 +385,16 @@ impl Process {
     }
 
     /// Records what execve ran, for /proc.
+    /// Records what execve ran: the resolved executable (for /proc/PID/exe),
+    /// argv (cmdline), and the command name — the last component of the
+    /// file name execve was given, as Linux's `__set_task_comm(kbasename(
+    /// bprm->filename))` (so `/bin/sh`, a link to busybox, is "sh").
+    pub fn set_exec_info_named(&self, exe: String, argv: Vec<Vec<u8>>, filename: &str) {
+        self.set_exec_info(exe, argv);
+        let name = filename.rsplit('/').next().unwrap_or("");
+        self.set_comm(String::from(name));
+    }
+
     pub fn set_exec_info(&self, exe: String, argv: Vec<Vec<u8>>) {
         let name = exe.rsplit('/').next().unwrap_or("");
         let comm = String::from(&name[..name.floor_char_boundary(15)]);
@@ -297,25 +449,34 @@ impl Process {
     }
 
     /// fork(2)/clone(2) without CLONE_THREAD: a child process with a copy
-    /// (or with `share_vm`, the same) address space and the same credentials,
-    /// limits, process group and session. Returns its first thread.
-    pub fn fork(self: &Arc<Self>, share_vm: bool, exit_signal: u32) -> Result<Arc<Thread>> {
+    /// of the address space, file table and fs context — or the same ones
+    /// when `share` says so (CLONE_VM, CLONE_FILES, CLONE_FS) — and the same
+    /// credentials, limits, process group and session. Returns its first thread.
+    pub fn fork(self: &Arc<Self>, share: ShareFlags, exit_signal: u32) -> Result<Arc<Thread>> {
         let vm = self.vm()?;
-        let child_vm = if share_vm { vm } else { Arc::new(Mutex::new(vm.lock().fork()?)) };
-        let (pgid, sid, exe, cmdline) = {
+        let child_vm = if share.vm { vm } else { Arc::new(Mutex::new(vm.lock().fork()?)) };
+        let files = self.files();
+        let child_files = if share.files { files } else { Arc::new(Mutex::new(files.lock().clone())) };
+        let fs = self.fs();
+        let child_fs = if share.fs { fs } else { Arc::new(Mutex::new(fs.lock().clone())) };
+        let sighand = self.sighand();
+        let child_sighand = if share.sighand { sighand } else { Arc::new(Mutex::new(sighand.lock().clone())) };
+        let (exe, cmdline, comm) = {
             let inner = self.inner.lock();
-            (inner.pgid, inner.sid, inner.exe.clone(), inner.cmdline.clone())
+            (inner.exe.clone(), inner.cmdline.clone(), inner.comm.clone())
         };
-        let child = Process::alloc_shared_vm(
+        let child = Process::alloc(
             Arc::downgrade(self),
             child_vm,
             self.creds.lock().clone(),
             self.rlimits.lock().clone(),
-            pgid,
-            sid,
+            child_files,
+            child_fs,
+            child_sighand,
             exit_signal,
         )?;
         child.set_exec_info(exe, cmdline);
+        child.set_comm(comm);
         self.inner.lock().children.push(child.clone());
         Ok(Thread::new_leader(&child))
     }
@@ -326,6 +487,9 @@ impl Process {
     /// and the signal to send it (the caller sends it: signals live above).
     fn become_zombie(self: &Arc<Self>, status: WaitStatus) -> Option<(Arc<Process>, u32)> {
         self.vm.lock().take();
+        // Close every file now, as do_exit's exit_files does: pipe readers
+        // must see EOF before the parent reaps us.
+        *self.files.lock() = Arc::new(Mutex::new(FdTable::new()));
         self.release_vfork();
         let (children, parent, exit_signal) = {
             let mut inner = self.inner.lock();
@@ -350,6 +514,11 @@ impl Process {
         }
         match parent {
             Some(parent) => {
+                if Self::parent_reaps_automatically(&parent) {
+                    // "children that terminate do not become zombies" -
+                    // sigaction(2): reap at once.
+                    parent.inner.lock().children.retain(|c| c.pid != self.pid);
+                }
                 parent.child_wait.wake_all();
                 Some((parent, exit_signal))
             }

@@ -8,6 +8,7 @@ use core::task::Waker;
 use super::{Pid, Process, ProcessState, TABLE, WaitStatus};
 use crate::error::Result;
 use crate::object::{KoId, new_koid};
+use crate::signal::{AltStack, PendingSignals, SigInfo, SigSet};
 use crate::sync::{Mutex, Once};
 
 pub struct Thread {
@@ -17,9 +18,23 @@ pub struct Thread {
     inner: Mutex<ThreadInner>,
     /// Wakes the kernel task running this thread; set once by the kernel.
     waker: Once<Waker>,
+    /// Mask, thread-directed pending signals, alternate stack. Protected by
+    /// the mutex.
+    signals: Mutex<ThreadSignals>,
     /// CPU time spent in user and kernel mode, in ns; added by the kernel.
     user_ns: AtomicU64,
     system_ns: AtomicU64,
+}
+
+/// The per-thread part of signal state.
+#[derive(Clone, Debug)]
+pub struct ThreadSignals {
+    pub mask: SigSet,
+    pub pending: PendingSignals,
+    pub altstack: AltStack,
+    /// The mask to restore after a handler when a call (sigsuspend, ppoll)
+    /// installed a temporary one.
+    pub saved_mask: Option<SigSet>,
 }
 
 #[derive(Default)]
@@ -34,22 +49,29 @@ struct ThreadInner {
 impl Thread {
     /// The first thread of a new process; its TID is the PID.
     pub(super) fn new_leader(process: &Arc<Process>) -> Arc<Thread> {
-        Self::insert(process, process.pid())
+        Self::insert(process, process.pid(), SigSet::empty())
     }
 
-    /// clone(2) with CLONE_THREAD: another thread of `process`.
-    pub fn new_in(process: &Arc<Process>) -> Result<Arc<Thread>> {
+    /// clone(2) with CLONE_THREAD: another thread of `process`, with the
+    /// creator's signal mask.
+    pub fn new_in(process: &Arc<Process>, mask: SigSet) -> Result<Arc<Thread>> {
         let tid = TABLE.lock().pids.alloc()?;
-        Ok(Self::insert(process, tid))
+        Ok(Self::insert(process, tid, mask))
     }
 
-    fn insert(process: &Arc<Process>, tid: Pid) -> Arc<Thread> {
+    fn insert(process: &Arc<Process>, tid: Pid, mask: SigSet) -> Arc<Thread> {
         let thread = Arc::new(Thread {
             koid: new_koid(),
             tid,
             process: process.clone(),
             inner: Mutex::new(ThreadInner::default()),
             waker: Once::new(),
+            signals: Mutex::new(ThreadSignals {
+                mask,
+                pending: PendingSignals::default(),
+                altstack: AltStack::new(),
+                saved_mask: None,
+            }),
             user_ns: AtomicU64::new(0),
             system_ns: AtomicU64::new(0),
         });
@@ -79,6 +101,63 @@ impl Thread {
         if let Some(waker) = self.waker.get() {
             waker.wake_by_ref();
         }
+    }
+
+    pub fn signal_mask(&self) -> SigSet {
+        self.signals.lock().mask
+    }
+
+    pub fn set_signal_mask(&self, mask: SigSet) {
+        self.signals.lock().mask = mask.without_unblockable();
+    }
+
+    /// The whole per-thread signal state, to read or change under one lock.
+    pub fn signals(&self) -> crate::sync::MutexGuard<'_, ThreadSignals> {
+        self.signals.lock()
+    }
+
+    /// Sends a thread-directed signal (tgkill, a fault). Ignored signals
+    /// are dropped unless blocked, as for processes.
+    pub fn send_signal(&self, info: SigInfo) -> bool {
+        let sig = info.signo;
+        let action = self.process.sighand().lock().get(sig);
+        let queued = {
+            let mut signals = self.signals.lock();
+            if action.is_ignored(sig) && !signals.mask.contains(sig) && sig != crate::signal::SIGKILL {
+                false
+            } else {
+                signals.pending.push(info)
+            }
+        };
+        self.wake();
+        queued
+    }
+
+    pub(super) fn discard_pending_stops(&self) {
+        self.signals.lock().pending.discard_stops();
+    }
+
+    /// The next signal to deliver to this thread: its own first, then the
+    /// process's, lowest number first, skipping blocked ones.
+    pub fn dequeue_signal(&self) -> Option<SigInfo> {
+        let mask = self.signal_mask();
+        let own = self.signals.lock().pending.pop(mask);
+        own.or_else(|| self.process.dequeue_shared_signal(mask))
+    }
+
+    /// Whether a signal is waiting that this thread does not block: a
+    /// blocking call should stop and let it be delivered.
+    pub fn has_pending_signal(&self) -> bool {
+        let (mask, own) = {
+            let s = self.signals.lock();
+            (s.mask, s.pending.has_deliverable(s.mask))
+        };
+        own || self.process.has_shared_signal(mask)
+    }
+
+    /// Thread-directed pending signals (sigpending(2)).
+    pub fn pending_signals(&self) -> SigSet {
+        self.signals.lock().pending.set()
     }
 
     /// Charges CPU time to this thread (the kernel calls this on every trap).

@@ -108,22 +108,33 @@ impl Process {
                 _ => {}
             }
             if options.contains(WaitOptions::WCONTINUED) && child.take_continued() {
+                if options.contains(WaitOptions::WNOWAIT) {
+                    child.continued.store(true, core::sync::atomic::Ordering::Release);
+                }
                 return Ok(Some((child.pid(), WaitStatus::Continued)));
             }
         }
         if any { Ok(None) } else { Err(Errno::ECHILD.into()) }
     }
 
-    fn take_continued(&self) -> bool {
-        // Continued reports are tracked by the signal layer; none yet.
-        false
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::context::FsContext;
+    use crate::fs::fd_table::FdTable;
+    use crate::fs::mount::MountTree;
+    use crate::fs::path::Path;
+    use crate::fs::ramfs::{RAMFS_MAGIC, RamFs};
     use crate::mm::VmSpace;
+    use crate::process::ShareFlags;
+
+    fn new_init() -> Arc<super::super::Thread> {
+        let fs = RamFs::new(RAMFS_MAGIC, 0o755);
+        let tree = MountTree::new(fs.root(), "ramfs", "none");
+        Process::new_init(VmSpace::new(), FsContext::new(Path::root_of(&tree)), FdTable::new()).unwrap()
+    }
 
     #[test]
     fn status_encoding_matches_the_w_macros() {
@@ -136,11 +147,11 @@ mod tests {
 
     #[test]
     fn fork_exit_wait_reaps_once() {
-        let init = Process::new_init(VmSpace::new()).unwrap();
+        let init = new_init();
         let parent = init.process().clone();
         let all = WaitOptions::WEXITED;
         assert_eq!(parent.try_wait(WaitSelector::Any, all).unwrap_err().errno, Errno::ECHILD);
-        let child = parent.fork(false, 17).unwrap();
+        let child = parent.fork(ShareFlags::default(), 17).unwrap();
         let pid = child.process().pid();
         assert_eq!(child.process().ppid(), parent.pid());
         assert_eq!(parent.try_wait(WaitSelector::Any, all).unwrap(), None);
@@ -155,9 +166,9 @@ mod tests {
 
     #[test]
     fn group_exit_status_wins_and_last_thread_reports() {
-        let init = Process::new_init(VmSpace::new()).unwrap();
-        let child = init.process().fork(false, 17).unwrap();
-        let second = super::super::Thread::new_in(child.process()).unwrap();
+        let init = new_init();
+        let child = init.process().fork(ShareFlags::default(), 17).unwrap();
+        let second = super::super::Thread::new_in(child.process(), crate::signal::SigSet::empty()).unwrap();
         child.process().start_group_exit(WaitStatus::Exited(5));
         assert!(second.exit(WaitStatus::Exited(0)).is_none());
         assert!(child.exit(WaitStatus::Exited(0)).is_some());

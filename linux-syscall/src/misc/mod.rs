@@ -16,11 +16,14 @@ pub fn sys_uname(ctx: &mut Ctx, args: &Args) -> SysResult {
         crate::Arch::Riscv64 => "riscv64",
         crate::Arch::X86_64 => "x86_64",
     };
-    // TODO(uts namespace): nodename and domainname come from the task's UTS namespace.
-    let fields = ["Linux", "nscore", RELEASE, VERSION, machine, "(none)"];
+    // TODO(uts namespace): the task's UTS namespace, not the initial one.
+    let uts = linux_object::namespace::uts::init_uts();
+    let (nodename, domainname) = (uts.nodename(), uts.domainname());
+    let fields = ["Linux", nodename.as_str(), RELEASE, VERSION, machine, domainname.as_str()];
     let mut buf = [0u8; 65 * 6];
     for (i, field) in fields.iter().enumerate() {
-        buf[i * 65..i * 65 + field.len()].copy_from_slice(field.as_bytes());
+        let len = field.len().min(64);
+        buf[i * 65..i * 65 + len].copy_from_slice(&field.as_bytes()[..len]);
     }
     UserPtr::<u8>::new(args.get(0)).write_bytes(&mut vm_of(ctx)?.lock(), &buf)?;
     Ok(0)
@@ -154,4 +157,74 @@ pub fn sys_prctl(ctx: &mut Ctx, args: &Args) -> SysResult {
             return_errno!(EINVAL)
         }
     }
+}
+
+fn set_uts_name(ctx: &mut Ctx, args: &Args, domain: bool) -> SysResult {
+    let len = args.int(1);
+    if !(0..=linux_object::namespace::uts::UTS_LEN as i32).contains(&len) {
+        return_errno!(EINVAL);
+    }
+    // TODO(user namespaces): CAP_SYS_ADMIN in the UTS namespace's owner.
+    if !ctx.thread.process().creds.lock().is_privileged() {
+        return_errno!(EPERM);
+    }
+    let name = UserPtr::<u8>::new(args.get(0)).read_bytes(&mut vm_of(ctx)?.lock(), len as usize)?;
+    let uts = linux_object::namespace::uts::init_uts();
+    if domain { uts.set_domainname(&name)? } else { uts.set_nodename(&name)? }
+    Ok(0)
+}
+
+/// sethostname(2): `EINVAL` for a negative length or one over 64, `EPERM`
+/// without CAP_SYS_ADMIN.
+pub fn sys_sethostname(ctx: &mut Ctx, args: &Args) -> SysResult {
+    set_uts_name(ctx, args, false)
+}
+
+pub fn sys_setdomainname(ctx: &mut Ctx, args: &Args) -> SysResult {
+    set_uts_name(ctx, args, true)
+}
+
+const RISCV_HWPROBE_KEY_MVENDORID: i64 = 0;
+const RISCV_HWPROBE_KEY_MARCHID: i64 = 1;
+const RISCV_HWPROBE_KEY_MIMPID: i64 = 2;
+const RISCV_HWPROBE_KEY_BASE_BEHAVIOR: i64 = 3;
+const RISCV_HWPROBE_KEY_IMA_EXT_0: i64 = 4;
+const RISCV_HWPROBE_KEY_CPUPERF_0: i64 = 5;
+
+/// riscv_hwprobe(pairs, pair_count, cpusetsize, cpus, flags)
+/// (Documentation/arch/riscv/hwprobe.rst): we describe the rv64gc hart
+/// QEMU emulates; unknown keys get key = -1, as Linux does.
+pub fn sys_riscv_hwprobe(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (pairs, count, flags) = (args.get(0), args.get(1), args.get(4));
+    if flags != 0 {
+        return_errno!(EINVAL);
+    }
+    let vm = vm_of(ctx)?;
+    let mut vm = vm.lock();
+    for i in 0..count.min(64) {
+        let key_ptr = UserPtr::<i64>::new(pairs).add(2 * i)?;
+        let key = key_ptr.read(&mut vm)?;
+        let value: u64 = match key {
+            RISCV_HWPROBE_KEY_MVENDORID | RISCV_HWPROBE_KEY_MARCHID | RISCV_HWPROBE_KEY_MIMPID => 0,
+            RISCV_HWPROBE_KEY_BASE_BEHAVIOR => 1,     // RISCV_HWPROBE_BASE_BEHAVIOR_IMA
+            RISCV_HWPROBE_KEY_IMA_EXT_0 => 0b11,      // IMA_FD | IMA_C
+            RISCV_HWPROBE_KEY_CPUPERF_0 => 0,         // MISALIGNED_UNKNOWN
+            _ => {
+                key_ptr.write(&mut vm, &-1)?;
+                0
+            }
+        };
+        UserPtr::<u64>::new(pairs).add(2 * i + 1)?.write(&mut vm, &value)?;
+    }
+    Ok(0)
+}
+
+/// riscv_flush_icache(start, end, flags): one hart, and user code may run
+/// fence.i itself, so nothing is left to do; flags other than
+/// SYS_RISCV_FLUSH_ICACHE_LOCAL (1) are EINVAL.
+pub fn sys_riscv_flush_icache(_ctx: &mut Ctx, args: &Args) -> SysResult {
+    if args.get(2) & !1 != 0 {
+        return_errno!(EINVAL);
+    }
+    Ok(0)
 }

@@ -247,6 +247,8 @@ pub const SYSCALLS: &[(usize, &str)] = &[
     (242, "accept4"),
     (243, "recvmmsg"),
     (244, "arch_specific_syscall"),
+    (258, "riscv_hwprobe"),
+    (259, "riscv_flush_icache"),
     (260, "wait4"),
     (261, "prlimit64"),
     (262, "fanotify_init"),

@@ -1,7 +1,7 @@
 //! clone(2). Flag rules from clone(2) and `copy_process` (kernel/fork.c).
 
 use linux_object::mm::user::UserPtr;
-use linux_object::process::Thread;
+use linux_object::process::{ShareFlags, Thread};
 use linux_object::{return_errno, return_errno_with_message};
 
 use crate::{Arch, Args, Ctx, SysResult};
@@ -100,9 +100,15 @@ pub fn do_clone(ctx: &mut Ctx, args: &CloneArgs) -> SysResult {
     }
     let parent = ctx.thread.process().clone();
     let child: alloc::sync::Arc<Thread> = if flags & CLONE_THREAD != 0 {
-        Thread::new_in(&parent)?
+        Thread::new_in(&parent, ctx.thread.signal_mask())?
     } else {
-        parent.fork(flags & CLONE_VM != 0, args.exit_signal)?
+        let share = ShareFlags {
+            vm: flags & CLONE_VM != 0,
+            files: flags & CLONE_FILES != 0,
+            fs: flags & CLONE_FS != 0,
+            sighand: flags & CLONE_SIGHAND != 0,
+        };
+        parent.fork(share, args.exit_signal)?
     };
     let tid = child.tid();
 

@@ -4,6 +4,7 @@
 
 pub mod clone;
 pub mod creds;
+pub mod exec;
 pub mod futex;
 pub mod wait;
 
@@ -68,9 +69,13 @@ pub fn exit_thread(ctx: &mut Ctx, status: WaitStatus) {
         }
         futex::wake_address(ctx, clear);
     }
-    if let Some((parent, _signal)) = thread.exit(status) {
-        // TODO(signals): send `_signal` (SIGCHLD) to the parent.
-        let _ = parent;
+    if let Some((parent, signal)) = thread.exit(status) {
+        let process = thread.process();
+        let status = match process.state() {
+            linux_object::process::ProcessState::Zombie(status) => status,
+            _ => status,
+        };
+        crate::signal::notify_parent(&parent, process, signal, status);
     }
 }
 

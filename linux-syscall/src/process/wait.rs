@@ -37,7 +37,7 @@ pub fn sys_wait4(ctx: &mut Ctx, args: &Args) -> SysResult {
         None,
     );
     if result == BlockResult::Interrupted {
-        return_errno!(EINTR);
+        return_errno!(ERESTARTSYS);
     }
     let Some((child, status)) = outcome.ok_or(Errno::EINTR)?? else { return Ok(0) };
     let vm = vm_of(ctx)?;

@@ -52,3 +52,17 @@ pub fn elf_arch() -> linux_object::process::elf::ElfArch {
     let hwcap = letters.iter().fold(0usize, |bits, &l| bits | 1 << (l - b'a'));
     linux_object::process::elf::ElfArch { machine: 243, hwcap, platform: None, sigreturn_code: &signal::TRAMPOLINE_CODE }
 }
+
+/// What /proc/cpuinfo and /proc/version say about this machine.
+pub fn machine_info() -> linux_object::fs::procfs::MachineInfo {
+    linux_object::fs::procfs::MachineInfo {
+        cpuinfo: alloc::string::String::from(
+            "processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc\nmmu\t\t: sv39\nuarch\t\t: qemu,virt\n\n",
+        ),
+        version: alloc::format!(
+            "Linux version {} (nscore@nscore) (rustc) {}\n",
+            linux_syscall::misc::RELEASE,
+            linux_syscall::misc::VERSION
+        ),
+    }
+}

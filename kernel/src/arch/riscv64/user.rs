@@ -79,16 +79,6 @@ impl UserContext {
     pub fn restart_syscall_instruction(&mut self) {
         self.sepc -= 4;
     }
-    /// Sets argument registers for entering a signal handler.
-    pub fn set_args(&mut self, a0: usize, a1: usize, a2: usize) {
-        self.x[10] = a0;
-        self.x[11] = a1;
-        self.x[12] = a2;
-    }
-    /// Where a signal handler returns to (ra).
-    pub fn set_return_address(&mut self, ra: usize) {
-        self.x[1] = ra;
-    }
 
     /// Runs user code until the next trap.
     pub fn run(&mut self) -> TrapCause {

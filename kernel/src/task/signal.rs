@@ -1,0 +1,150 @@
+//! Delivering signals on the way back to user mode. Mirrors
+//! `get_signal`/`handle_signal` (kernel/signal.c, arch/riscv/kernel/signal.c):
+//! take the next unblocked signal, apply its default action or set up a
+//! handler frame, and decide whether an interrupted syscall restarts.
+
+use alloc::sync::Arc;
+
+use linux_object::Errno;
+use linux_object::process::{ProcessState, Thread, WaitStatus};
+use linux_object::signal::{
+    self, DefaultAction, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SIG_DFL, SIG_IGN, SigInfo,
+    default_action,
+};
+use linux_syscall::Ctx;
+
+use super::KERNEL;
+use super::sched;
+use crate::arch::signal::{Delivery, setup_frame};
+use crate::arch::user::UserContext;
+
+/// An interrupted syscall, for restart decisions: its return value and the
+/// first argument register to restore if it is re-run.
+pub struct Interrupted {
+    pub errno: Errno,
+    pub orig_arg0: usize,
+}
+
+/// Runs before every return to user mode.
+pub fn deliver_signals(thread: &Arc<Thread>, regs: &mut UserContext, mut interrupted: Option<Interrupted>) {
+    let process = thread.process().clone();
+    loop {
+        let Some(info) = thread.dequeue_signal() else { break };
+        let sig = info.signo;
+        let action = process.sighand().lock().get(sig);
+        if action.handler == SIG_IGN && sig != signal::SIGKILL {
+            continue;
+        }
+        if action.handler == SIG_DFL || sig == signal::SIGKILL || sig == signal::SIGSTOP {
+            match default_action(sig) {
+                DefaultAction::Ignore | DefaultAction::Continue => continue,
+                DefaultAction::Stop => {
+                    stop_process(thread, sig);
+                    continue;
+                }
+                DefaultAction::Term | DefaultAction::Core => {
+                    // We write no core files, so WCOREDUMP stays false, as
+                    // on Linux with RLIMIT_CORE = 0.
+                    let mut ctx = Ctx { kernel: &KERNEL, thread, regs };
+                    linux_syscall::process::exit_group(&mut ctx, WaitStatus::Signaled { signal: sig, core: false });
+                    return;
+                }
+            }
+        }
+        // A handler runs: decide about the interrupted syscall first.
+        if let Some(call) = interrupted.take() {
+            if call.errno == Errno::ERESTARTSYS && action.flags & SA_RESTART != 0 {
+                regs.restart_syscall_instruction();
+                regs.set_return(call.orig_arg0);
+            } else {
+                regs.set_return(Errno::EINTR.as_syscall_return() as usize);
+            }
+        }
+        if !setup_handler(thread, regs, &info, &action) {
+            log::info!("pid {}: cannot build a signal frame for signal {sig} → SIGSEGV", process.pid());
+            let mut ctx = Ctx { kernel: &KERNEL, thread, regs };
+            linux_syscall::process::exit_group(&mut ctx, WaitStatus::Signaled { signal: signal::SIGSEGV, core: false });
+            return;
+        }
+        if action.flags & SA_RESETHAND != 0 {
+            process.sighand().lock().reset(sig);
+        }
+        return;
+    }
+    // No handler ran: an interrupted restartable call simply runs again.
+    if let Some(call) = interrupted {
+        if call.errno == Errno::ERESTARTSYS {
+            regs.restart_syscall_instruction();
+            regs.set_return(call.orig_arg0);
+        }
+    }
+    // A temporary mask (sigsuspend) ends here if no handler took it.
+    let mut signals = thread.signals();
+    if let Some(saved) = signals.saved_mask.take() {
+        signals.mask = saved;
+    }
+}
+
+fn setup_handler(thread: &Arc<Thread>, regs: &mut UserContext, info: &SigInfo, action: &signal::SigAction) -> bool {
+    let process = thread.process();
+    let Ok(vm) = process.vm() else { return false };
+    let (old_mask, altstack) = {
+        let mut signals = thread.signals();
+        let old = signals.saved_mask.take().unwrap_or(signals.mask);
+        let mut mask = signals.mask.0 | action.mask.0;
+        if action.flags & SA_NODEFER == 0 {
+            mask |= signal::SigSet::of(info.signo).0;
+        }
+        signals.mask = signal::SigSet(mask).without_unblockable();
+        (old, signals.altstack)
+    };
+    let sp = regs.sp();
+    let stack_top = (action.flags & SA_ONSTACK != 0 && !altstack.disabled && !altstack.is_on(sp))
+        .then(|| altstack.sp + altstack.size);
+    if stack_top.is_some() && altstack.autodisarm {
+        thread.signals().altstack = signal::AltStack::new();
+    }
+    let restorer = if action.flags & SA_RESTORER != 0 {
+        action.restorer
+    } else {
+        linux_object::process::elf::SIGRETURN_TRAMPOLINE
+    };
+    let siginfo = info.to_bytes();
+    let delivery = Delivery {
+        signal: info.signo,
+        handler: action.handler,
+        siginfo: &siginfo,
+        old_mask: old_mask.0,
+        stack_top,
+        altstack: (altstack.sp, altstack.flags(sp), altstack.size),
+        restorer,
+    };
+    setup_frame(regs, &mut vm.lock(), &delivery).is_ok()
+}
+
+/// Default action "stop": the process stops until SIGCONT (or SIGKILL),
+/// and its parent hears about it.
+fn stop_process(thread: &Arc<Thread>, sig: u32) {
+    let process = thread.process().clone();
+    process.set_stopped(Some(sig));
+    if let Some(parent) = process.parent() {
+        linux_syscall::signal::notify_parent(&parent, &process, signal::SIGCHLD, WaitStatus::Stopped(sig));
+    }
+    while matches!(process.state(), ProcessState::Stopped { .. }) {
+        // Woken by SIGCONT (which resumes the process) or SIGKILL.
+        let result = sched::block_on(
+            &mut |_| !matches!(process.state(), ProcessState::Stopped { .. }),
+            None,
+            &|| thread.pending_signals().contains(signal::SIGKILL) || process.shared_pending().contains(signal::SIGKILL),
+        );
+        if result == linux_syscall::BlockResult::Interrupted {
+            process.set_stopped(None);
+            break;
+        }
+    }
+    if let Some(parent) = process.parent() {
+        if process.is_continued() {
+            linux_syscall::signal::notify_parent(&parent, &process, signal::SIGCHLD, WaitStatus::Continued);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! System-wide /proc files: meminfo, uptime, stat, loadavg, filesystems,
+//! cpuinfo, version, mounts.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::{ProcFile, ProcLink, machine};
+use crate::fs::vfs::INode;
+use crate::hal::hal;
+use crate::time;
+
+fn meminfo() -> String {
+    let (total, free) = hal().memory_stats();
+    let kb = |bytes: usize| bytes / 1024;
+    let mut out = String::new();
+    for (name, value) in [
+        ("MemTotal", kb(total)),
+        ("MemFree", kb(free)),
+        ("MemAvailable", kb(free)),
+        ("Buffers", 0),
+        ("Cached", 0),
+        ("SwapCached", 0),
+        ("Active", 0),
+        ("Inactive", 0),
+        ("SwapTotal", 0),
+        ("SwapFree", 0),
+        ("Dirty", 0),
+        ("Shmem", 0),
+        ("SReclaimable", 0),
+    ] {
+        out.push_str(&format!("{:<16}{:>8} kB\n", format!("{name}:"), value));
+    }
+    out
+}
+
+fn uptime() -> String {
+    let ns = time::monotonic_ns();
+    let idle = ns.saturating_sub(busy_ns());
+    format!("{}.{:02} {}.{:02}\n", ns / 1_000_000_000, ns / 10_000_000 % 100, idle / 1_000_000_000, idle / 10_000_000 % 100)
+}
+
+/// CPU time spent by all live processes (the rest of the uptime counts as idle).
+fn busy_ns() -> u64 {
+    crate::process::all_processes().iter().map(|p| {
+        let (u, s) = p.cpu_time_ns();
+        u + s
+    }).sum()
+}
+
+fn stat() -> String {
+    let ticks = |ns: u64| ns / 10_000_000;
+    let mut user = 0;
+    let mut system = 0;
+    for p in crate::process::all_processes() {
+        let (u, s) = p.cpu_time_ns();
+        user += u;
+        system += s;
+    }
+    let idle = time::monotonic_ns().saturating_sub(user + system);
+    let line = format!("{} 0 {} {} 0 0 0 0 0 0", ticks(user), ticks(system), ticks(idle));
+    let boot_time = (time::realtime_ns() - time::monotonic_ns()) / 1_000_000_000;
+    format!(
+        "cpu  {line}\ncpu0 {line}\nintr 0\nctxt 0\nbtime {boot_time}\nprocesses {}\nprocs_running 1\nprocs_blocked 0\n",
+        crate::process::process_count()
+    )
+}
+
+fn loadavg() -> String {
+    let processes = crate::process::all_processes();
+    let last = processes.iter().map(|p| p.pid()).max().unwrap_or(0);
+    // TODO(loadavg): no load average is computed yet.
+    format!("0.00 0.00 0.00 1/{} {}\n", processes.len(), last)
+}
+
+fn filesystems() -> String {
+    String::from("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tramfs\n")
+}
+
+pub fn entries() -> Vec<(String, Arc<dyn INode>)> {
+    let file = |ino: u64, f: fn() -> String| -> Arc<dyn INode> { ProcFile::new(ino, move || Ok(f().into_bytes())) };
+    alloc::vec![
+        ("meminfo".to_string(), file(10, meminfo)),
+        ("uptime".to_string(), file(11, uptime)),
+        ("stat".to_string(), file(12, stat)),
+        ("loadavg".to_string(), file(13, loadavg)),
+        ("filesystems".to_string(), file(14, filesystems)),
+        ("cpuinfo".to_string(), file(15, || machine().cpuinfo.clone())),
+        ("version".to_string(), file(16, || machine().version.clone())),
+        ("mounts".to_string(), ProcLink::new(17, (0, 0), || Ok(String::from("self/mounts")))),
+    ]
+}

@@ -1,0 +1,145 @@
+//! openat(2), open(2) (x86_64), creat(2), close(2), close_range(2).
+
+use alloc::sync::Arc;
+
+use linux_object::fs::devices;
+use linux_object::fs::file::{FileLike, InodeFile, OpenFlags};
+use linux_object::fs::mount::MountFlags;
+use linux_object::fs::perm::{MAY_READ, MAY_WRITE, MAY_EXEC, check_access};
+use linux_object::fs::vfs::FileType;
+use linux_object::{Errno, return_errno, return_errno_with_message};
+
+use super::{AT_FDCWD, fs_and_creds, nofile_limit, read_path, start_dir};
+use crate::{Args, Ctx, SysResult};
+
+pub fn sys_openat(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let path = read_path(ctx, args.get(1))?;
+    do_open(ctx, args.int(0), &path, args.uint(2), args.uint(3))
+}
+
+/// open(2), x86_64 only: openat(AT_FDCWD, …).
+pub fn sys_open(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let path = read_path(ctx, args.get(0))?;
+    do_open(ctx, AT_FDCWD, &path, args.uint(1), args.uint(2))
+}
+
+/// creat(2), x86_64 only.
+pub fn sys_creat(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let path = read_path(ctx, args.get(0))?;
+    let flags = OpenFlags::CREAT | OpenFlags::WRONLY | OpenFlags::TRUNC;
+    do_open(ctx, AT_FDCWD, &path, flags.bits(), args.uint(1))
+}
+
+/// The open itself, shared by every open syscall; returns the new fd.
+pub fn do_open(ctx: &mut Ctx, dirfd: i32, path: &str, raw_flags: u32, mode: u32) -> SysResult {
+    let flags = OpenFlags::from_bits_truncate(raw_flags);
+    if flags.contains(OpenFlags::TMPFILE) {
+        log::warn!("open: O_TMPFILE is not supported");
+        return_errno_with_message!(EOPNOTSUPP, "O_TMPFILE is not supported");
+    }
+    let file = open_file(ctx, dirfd, path, flags, mode)?;
+    let limit = nofile_limit(ctx);
+    let fd = ctx.thread.process().files().lock().insert(file, flags.contains(OpenFlags::CLOEXEC), limit)?;
+    Ok(fd)
+}
+
+/// Opens (and maybe creates) `path`, checking permissions as open(2) does.
+pub fn open_file(ctx: &Ctx, dirfd: i32, path: &str, flags: OpenFlags, mode: u32) -> linux_object::Result<Arc<dyn FileLike>> {
+    let (fs, creds) = fs_and_creds(ctx);
+    let start = start_dir(ctx, &fs, dirfd)?;
+    let follow = !flags.contains(OpenFlags::NOFOLLOW);
+    let mut created = false;
+    let target = if flags.contains(OpenFlags::CREAT) {
+        let (dir, last) = fs.resolve_parent(&creds, &start, path)?;
+        let Some(name) = last else { return_errno!(EISDIR) };
+        match dir.inode().lookup(&name) {
+            Ok(_) if flags.contains(OpenFlags::EXCL) => return_errno!(EEXIST),
+            Ok(_) => fs.resolve(&creds, &start, path, follow)?,
+            Err(err) if err.errno == Errno::ENOENT => {
+                if path.ends_with('/') {
+                    return_errno!(EISDIR);
+                }
+                check_access(&dir.inode().metadata(), &creds, MAY_WRITE | MAY_EXEC)?;
+                if dir.mount().flags().contains(MountFlags::RDONLY) {
+                    return_errno!(EROFS);
+                }
+                let perm = mode & 0o7777 & !fs.umask;
+                dir.inode().create(&name, FileType::Regular, perm, creds.fsuid, creds.fsgid, 0)?;
+                created = true;
+                fs.resolve(&creds, &dir, &name, false)?
+            }
+            Err(err) => return Err(err),
+        }
+    } else {
+        fs.resolve(&creds, &start, path, follow)?
+    };
+    let meta = target.inode().metadata();
+    if flags.contains(OpenFlags::PATH) {
+        return Ok(InodeFile::new(target, flags & (OpenFlags::PATH | OpenFlags::DIRECTORY | OpenFlags::NOFOLLOW | OpenFlags::CLOEXEC)));
+    }
+    if meta.kind == FileType::Symlink {
+        // Only reached with O_NOFOLLOW: "the final component is a symbolic link".
+        return_errno!(ELOOP);
+    }
+    if flags.contains(OpenFlags::DIRECTORY) && meta.kind != FileType::Directory {
+        return_errno!(ENOTDIR);
+    }
+    if meta.kind == FileType::Directory && flags.writable() {
+        return_errno!(EISDIR);
+    }
+    if !created {
+        let mut want = 0;
+        if flags.readable() {
+            want |= MAY_READ;
+        }
+        if flags.writable() || flags.contains(OpenFlags::TRUNC) {
+            want |= MAY_WRITE;
+        }
+        check_access(&meta, &creds, want)?;
+    }
+    if (flags.writable() || flags.contains(OpenFlags::TRUNC))
+        && meta.kind == FileType::Regular
+        && target.mount().flags().contains(MountFlags::RDONLY)
+    {
+        return_errno!(EROFS);
+    }
+    match meta.kind {
+        FileType::CharDevice => {
+            if target.mount().flags().contains(MountFlags::NODEV) {
+                return_errno!(EACCES);
+            }
+            devices::open(target, flags)
+        }
+        FileType::BlockDevice => return_errno!(ENXIO),
+        FileType::Fifo | FileType::Socket => {
+            // TODO(fifo): named pipes and unix sockets.
+            log::warn!("open: FIFOs and socket files are not supported yet");
+            return_errno_with_message!(ENXIO, "FIFOs and socket files are not supported yet")
+        }
+        FileType::Regular if flags.contains(OpenFlags::TRUNC) && flags.writable() => {
+            target.inode().truncate(0)?;
+            Ok(InodeFile::new(target, flags))
+        }
+        _ => Ok(InodeFile::new(target, flags)),
+    }
+}
+
+pub fn sys_close(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let fd = args.int(0);
+    if fd < 0 {
+        return_errno!(EBADF);
+    }
+    let entry = ctx.thread.process().files().lock().close(fd as usize)?;
+    drop(entry);
+    Ok(0)
+}
+
+pub fn sys_close_range(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (first, last, flags) = (args.uint(0) as usize, args.uint(1) as usize, args.uint(2));
+    let process = ctx.thread.process();
+    if flags & linux_object::fs::fd_table::CLOSE_RANGE_UNSHARE != 0 {
+        process.unshare_files();
+    }
+    process.files().lock().close_range(first, last, flags)?;
+    Ok(0)
+}

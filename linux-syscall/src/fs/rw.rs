@@ -1,0 +1,248 @@
+//! read(2), write(2), readv(2), writev(2), pread64, pwrite64, lseek(2),
+//! sendfile(2), truncate(2), ftruncate(2), fsync(2), sync(2).
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use linux_object::fs::file::{FileLike, PollEvents};
+use linux_object::fs::perm::{MAY_WRITE, check_access};
+use linux_object::fs::vfs::FileType;
+use linux_object::mm::user::UserPtr;
+use linux_object::{Errno, return_errno};
+
+use super::{blocking, file_of, fs_and_creds, read_path};
+use crate::{Args, Ctx, SysResult, vm_of};
+
+/// Linux caps one read or write at MAX_RW_COUNT (INT_MAX & PAGE_MASK).
+const MAX_RW_COUNT: usize = 0x7fff_f000;
+/// We move data through a kernel buffer of at most this size per step.
+const CHUNK: usize = 1 << 20;
+
+/// Reads into user memory at `buf`, blocking per the file's flags.
+fn read_into(ctx: &Ctx, file: &alloc::sync::Arc<dyn FileLike>, buf: usize, len: usize, offset: Option<u64>) -> SysResult {
+    let len = len.min(MAX_RW_COUNT).min(CHUNK);
+    let mut data = vec![0u8; len];
+    let n = blocking(ctx, file, PollEvents::IN, || match offset {
+        Some(off) => file.pread(off, &mut data),
+        None => file.read(&mut data),
+    })?;
+    UserPtr::<u8>::new(buf).write_bytes(&mut vm_of(ctx)?.lock(), &data[..n])?;
+    Ok(n)
+}
+
+/// Writes from user memory at `buf`. A blocking write to a pipe or terminal
+/// goes on until everything is written (or a signal stops it after some
+/// progress, which is then returned).
+fn write_from(ctx: &Ctx, file: &alloc::sync::Arc<dyn FileLike>, buf: usize, len: usize, offset: Option<u64>) -> SysResult {
+    let len = len.min(MAX_RW_COUNT);
+    let mut done = 0;
+    while done < len || len == 0 {
+        let chunk = (len - done).min(CHUNK);
+        let data = UserPtr::<u8>::new(buf + done).read_bytes(&mut vm_of(ctx)?.lock(), chunk)?;
+        let mut written = 0;
+        let result = blocking(ctx, file, PollEvents::OUT, || {
+            let n = match offset {
+                Some(off) => file.pwrite(off + (done + written) as u64, &data[written..])?,
+                None => file.write(&data[written..])?,
+            };
+            written += n;
+            if written < data.len() && n > 0 { Err(Errno::EAGAIN.into()) } else { Ok(written) }
+        });
+        match result {
+            Ok(n) => done += n,
+            Err(err) if done + written > 0 && err.errno == Errno::ERESTARTSYS => return Ok(done + written),
+            Err(err) if err.errno == Errno::EPIPE => {
+                // TODO(signals): SIGPIPE to the writer.
+                return Err(err);
+            }
+            Err(err) if done + written > 0 => {
+                let _ = err;
+                return Ok(done + written);
+            }
+            Err(err) => return Err(err),
+        }
+        if len == 0 {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn sys_read(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let file = file_of(ctx, args.int(0))?;
+    read_into(ctx, &file, args.get(1), args.get(2), None)
+}
+
+pub fn sys_write(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let file = file_of(ctx, args.int(0))?;
+    write_from(ctx, &file, args.get(1), args.get(2), None)
+}
+
+fn check_offset(offset: usize) -> linux_object::Result<u64> {
+    if (offset as i64) < 0 {
+        return_errno!(EINVAL);
+    }
+    Ok(offset as u64)
+}
+
+pub fn sys_pread64(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let file = file_of(ctx, args.int(0))?;
+    let offset = check_offset(args.get(3))?;
+    read_into(ctx, &file, args.get(1), args.get(2), Some(offset))
+}
+
+pub fn sys_pwrite64(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let file = file_of(ctx, args.int(0))?;
+    let offset = check_offset(args.get(3))?;
+    write_from(ctx, &file, args.get(1), args.get(2), Some(offset))
+}
+
+/// Reads the iovec array: `EINVAL` for more than IOV_MAX (1024) entries or
+/// a total over SSIZE_MAX.
+fn read_iovecs(ctx: &Ctx, addr: usize, count: usize) -> linux_object::Result<Vec<(usize, usize)>> {
+    if count > 1024 {
+        return_errno!(EINVAL);
+    }
+    let vm = vm_of(ctx)?;
+    let mut vm = vm.lock();
+    let base = UserPtr::<usize>::new(addr);
+    let mut iov = Vec::with_capacity(count);
+    let mut total: usize = 0;
+    for i in 0..count {
+        let ptr = base.add(2 * i)?.read(&mut vm)?;
+        let len = base.add(2 * i + 1)?.read(&mut vm)?;
+        total = total.checked_add(len).filter(|&t| t <= isize::MAX as usize).ok_or(Errno::EINVAL)?;
+        iov.push((ptr, len));
+    }
+    Ok(iov)
+}
+
+pub fn sys_readv(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let file = file_of(ctx, args.int(0))?;
+    let iov = read_iovecs(ctx, args.get(1), args.get(2))?;
+    let mut total = 0;
+    for (buf, len) in iov {
+        if len == 0 {
+            continue;
+        }
+        let n = match read_into(ctx, &file, buf, len, None) {
+            Ok(n) => n,
+            Err(_) if total > 0 => break,
+            Err(err) => return Err(err),
+        };
+        total += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+pub fn sys_writev(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let file = file_of(ctx, args.int(0))?;
+    let iov = read_iovecs(ctx, args.get(1), args.get(2))?;
+    let mut total = 0;
+    for (buf, len) in iov {
+        if len == 0 {
+            continue;
+        }
+        let n = match write_from(ctx, &file, buf, len, None) {
+            Ok(n) => n,
+            Err(_) if total > 0 => break,
+            Err(err) => return Err(err),
+        };
+        total += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+pub fn sys_lseek(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let file = file_of(ctx, args.int(0))?;
+    Ok(file.seek(args.get(1) as i64, args.uint(2))? as usize)
+}
+
+/// sendfile(out, in, offset*, count): copies through a kernel buffer.
+pub fn sys_sendfile(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let out = file_of(ctx, args.int(0))?;
+    let input = file_of(ctx, args.int(1))?;
+    let (offset_ptr, count) = (args.get(2), args.get(3).min(MAX_RW_COUNT));
+    let offset_ptr = UserPtr::<i64>::new(offset_ptr);
+    let mut offset = if offset_ptr.is_null() {
+        None
+    } else {
+        let value = offset_ptr.read(&mut vm_of(ctx)?.lock())?;
+        if value < 0 {
+            return_errno!(EINVAL);
+        }
+        Some(value as u64)
+    };
+    let mut done = 0;
+    let mut buf = vec![0u8; count.min(64 * 1024)];
+    while done < count {
+        let want = (count - done).min(buf.len());
+        let n = match offset {
+            Some(off) => input.pread(off, &mut buf[..want])?,
+            None => blocking(ctx, &input, PollEvents::IN, || input.read(&mut buf[..want]))?,
+        };
+        if n == 0 {
+            break;
+        }
+        let mut written = 0;
+        while written < n {
+            written += blocking(ctx, &out, PollEvents::OUT, || out.write(&buf[written..n]))?;
+        }
+        done += n;
+        if let Some(off) = offset.as_mut() {
+            *off += n as u64;
+        }
+    }
+    if let Some(off) = offset {
+        offset_ptr.write(&mut vm_of(ctx)?.lock(), &(off as i64))?;
+    }
+    Ok(done)
+}
+
+pub fn sys_ftruncate(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let file = file_of(ctx, args.int(0))?;
+    if (args.get(1) as i64) < 0 {
+        return_errno!(EINVAL);
+    }
+    if file.metadata()?.kind != FileType::Regular {
+        return_errno!(EINVAL);
+    }
+    file.truncate(args.get(1) as u64)?;
+    Ok(0)
+}
+
+pub fn sys_truncate(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let path = read_path(ctx, args.get(0))?;
+    if (args.get(1) as i64) < 0 {
+        return_errno!(EINVAL);
+    }
+    let (fs, creds) = fs_and_creds(ctx);
+    let target = fs.resolve(&creds, &fs.cwd, &path, true)?;
+    let meta = target.inode().metadata();
+    match meta.kind {
+        FileType::Directory => return_errno!(EISDIR),
+        FileType::Regular => {}
+        _ => return_errno!(EINVAL),
+    }
+    check_access(&meta, &creds, MAY_WRITE)?;
+    target.inode().truncate(args.get(1) as u64)?;
+    Ok(0)
+}
+
+/// fsync(2)/fdatasync(2): everything lives in memory, so there is nothing
+/// to flush; a bad fd is still EBADF.
+pub fn sys_fsync(ctx: &mut Ctx, args: &Args) -> SysResult {
+    file_of(ctx, args.int(0))?;
+    Ok(0)
+}
+
+/// sync(2): nothing to flush.
+pub fn sys_sync(_ctx: &mut Ctx, _args: &Args) -> SysResult {
+    Ok(0)
+}

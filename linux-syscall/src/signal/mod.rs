@@ -1,0 +1,301 @@
+//! Signal syscalls: rt_sigaction(2), rt_sigprocmask(2), rt_sigpending(2),
+//! rt_sigsuspend(2), rt_sigreturn(2), kill(2), tkill/tgkill(2),
+//! sigaltstack(2), waitid(2); and sending signals for the rest of the
+//! kernel (SIGCHLD, Ctrl-C).
+
+use alloc::sync::Arc;
+
+use linux_object::mm::user::UserPtr;
+use linux_object::process::{
+    Pid, Process, ProcessState, WaitOptions, WaitSelector, WaitStatus, all_processes, find_process, find_thread,
+};
+use linux_object::signal::{
+    self, SI_TKILL, SI_USER, SIGCHLD, SIGCONT, SigAction, SigInfo, SigSet, Signal, apply_mask, check_signal,
+};
+use linux_object::{Errno, Result, return_errno};
+
+use crate::{Arch, Args, BlockResult, Ctx, SysResult, vm_of};
+
+fn check_sigsetsize(size: usize) -> Result<()> {
+    if size != 8 {
+        return_errno!(EINVAL);
+    }
+    Ok(())
+}
+
+/// rt_sigaction(sig, act, oact, sigsetsize).
+pub fn sys_rt_sigaction(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (sig, act, oact) = (args.uint(0), args.get(1), args.get(2));
+    check_sigsetsize(args.get(3))?;
+    let sig = check_signal(sig)?;
+    let has_restorer = ctx.kernel.arch() == Arch::X86_64;
+    let size = if has_restorer { 32 } else { 24 };
+    let sighand = ctx.thread.process().sighand();
+    let old = sighand.lock().get(sig);
+    if act != 0 {
+        let raw = UserPtr::<u8>::new(act).read_bytes(&mut vm_of(ctx)?.lock(), size)?;
+        let mut action = SigAction::from_bytes(&raw, has_restorer);
+        action.mask = action.mask.without_unblockable();
+        sighand.lock().set(sig, action)?;
+        // "Setting a signal's disposition to SIG_IGN ... causes a pending
+        // signal to be discarded" (POSIX, via kernel/signal.c do_sigaction).
+        if action.is_ignored(sig) {
+            for thread in ctx.thread.process().threads() {
+                thread.signals().pending.discard(sig);
+            }
+        }
+    }
+    if oact != 0 {
+        UserPtr::<u8>::new(oact).write_bytes(&mut vm_of(ctx)?.lock(), &old.to_bytes(has_restorer))?;
+    }
+    Ok(0)
+}
+
+/// rt_sigprocmask(how, set, oldset, sigsetsize).
+pub fn sys_rt_sigprocmask(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (how, set, oldset) = (args.int(0), args.get(1), args.get(2));
+    check_sigsetsize(args.get(3))?;
+    let old = ctx.thread.signal_mask();
+    if set != 0 {
+        let new = SigSet(UserPtr::<u64>::new(set).read(&mut vm_of(ctx)?.lock())?);
+        ctx.thread.set_signal_mask(apply_mask(old, how, new)?);
+    }
+    if oldset != 0 {
+        UserPtr::<u64>::new(oldset).write(&mut vm_of(ctx)?.lock(), &old.0)?;
+    }
+    Ok(0)
+}
+
+pub fn sys_rt_sigpending(ctx: &mut Ctx, args: &Args) -> SysResult {
+    check_sigsetsize(args.get(1))?;
+    let pending = (ctx.thread.pending_signals().0 | ctx.thread.process().shared_pending().0) & ctx.thread.signal_mask().0;
+    UserPtr::<u64>::new(args.get(0)).write(&mut vm_of(ctx)?.lock(), &pending)?;
+    Ok(0)
+}
+
+/// rt_sigsuspend(mask, size): waits for a signal with `mask` in place; the
+/// old mask comes back after the handler (the kernel restores `saved_mask`).
+pub fn sys_rt_sigsuspend(ctx: &mut Ctx, args: &Args) -> SysResult {
+    check_sigsetsize(args.get(1))?;
+    let mask = SigSet(UserPtr::<u64>::new(args.get(0)).read(&mut vm_of(ctx)?.lock())?);
+    {
+        let mut signals = ctx.thread.signals();
+        signals.saved_mask = Some(signals.mask);
+        signals.mask = mask.without_unblockable();
+    }
+    while ctx.kernel.block_on(&mut |_| false, None) != BlockResult::Interrupted {}
+    return_errno!(EINTR)
+}
+
+/// pause(2) on x86_64.
+pub fn sys_pause(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    while ctx.kernel.block_on(&mut |_| false, None) != BlockResult::Interrupted {}
+    return_errno!(EINTR)
+}
+
+/// rt_sigreturn: the kernel restores the frame (its layout is arch-specific).
+pub fn sys_rt_sigreturn(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    let mask = {
+        let vm = vm_of(ctx)?;
+        let mut vm = vm.lock();
+        ctx.kernel.restore_signal_frame(ctx.regs, &mut vm)?
+    };
+    ctx.thread.set_signal_mask(SigSet(mask));
+    // The restored registers must come back untouched, return value included.
+    Ok(ctx.regs.return_value())
+}
+
+/// May the caller signal `target`? kill(2): privilege, or the sender's
+/// real or effective uid equals the target's real or saved uid; SIGCONT
+/// also within one session.
+fn may_signal(ctx: &Ctx, target: &Process, sig: Signal) -> bool {
+    let sender = ctx.thread.process().creds.lock().clone();
+    if sender.is_privileged() {
+        return true;
+    }
+    let t = target.creds.lock().clone();
+    let ok = [sender.uid, sender.euid].iter().any(|&u| u == t.uid || u == t.suid);
+    ok || (sig == SIGCONT && target.sid() == ctx.thread.process().sid())
+}
+
+fn user_info(ctx: &Ctx, sig: Signal, code: i32) -> SigInfo {
+    let uid = ctx.thread.process().creds.lock().uid;
+    SigInfo::user(sig, code, ctx.thread.process().pid(), uid)
+}
+
+/// kill(pid, sig): pid > 0 one process, 0 the caller's group, -1 every
+/// process the caller may signal but init and itself, < -1 group -pid.
+pub fn sys_kill(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (pid, sig) = (args.int(0), args.uint(1));
+    if sig != 0 {
+        check_signal(sig)?;
+    }
+    let targets: alloc::vec::Vec<Arc<Process>> = match pid {
+        p if p > 0 => alloc::vec![find_process(p as Pid).ok_or(Errno::ESRCH)?],
+        0 => {
+            let group = ctx.thread.process().pgid();
+            all_processes().into_iter().filter(|p| p.pgid() == group).collect()
+        }
+        -1 => {
+            let me = ctx.thread.process().pid();
+            all_processes().into_iter().filter(|p| p.pid() != 1 && p.pid() != me).collect()
+        }
+        p => {
+            let group = p.unsigned_abs();
+            all_processes().into_iter().filter(|q| q.pgid() == group).collect()
+        }
+    };
+    let live: alloc::vec::Vec<_> = targets.into_iter().filter(|p| !matches!(p.state(), ProcessState::Zombie(_)) || pid > 0).collect();
+    if live.is_empty() {
+        return_errno!(ESRCH);
+    }
+    let mut sent = 0;
+    let mut denied = false;
+    for target in &live {
+        if !may_signal(ctx, target, sig) {
+            denied = true;
+            continue;
+        }
+        sent += 1;
+        if sig != 0 {
+            target.send_signal(user_info(ctx, sig, SI_USER));
+        }
+    }
+    if sent == 0 && denied {
+        return_errno!(EPERM);
+    }
+    Ok(0)
+}
+
+fn signal_thread(ctx: &Ctx, tgid: Option<Pid>, tid: i32, sig: u32) -> SysResult {
+    if tid <= 0 || tgid.is_some_and(|g| g as i32 <= 0) {
+        return_errno!(EINVAL);
+    }
+    if sig != 0 {
+        check_signal(sig)?;
+    }
+    let thread = find_thread(tid as Pid).ok_or(Errno::ESRCH)?;
+    if tgid.is_some_and(|g| thread.process().pid() != g) {
+        return_errno!(ESRCH);
+    }
+    if !may_signal(ctx, thread.process(), sig) {
+        return_errno!(EPERM);
+    }
+    if sig != 0 {
+        thread.send_signal(user_info(ctx, sig, SI_TKILL));
+    }
+    Ok(0)
+}
+
+pub fn sys_tgkill(ctx: &mut Ctx, args: &Args) -> SysResult {
+    signal_thread(ctx, Some(args.int(0) as Pid), args.int(1), args.uint(2))
+}
+
+pub fn sys_tkill(ctx: &mut Ctx, args: &Args) -> SysResult {
+    signal_thread(ctx, None, args.int(0), args.uint(1))
+}
+
+/// sigaltstack(ss, old_ss): `stack_t` is { void *ss_sp; int ss_flags; size_t ss_size; }.
+pub fn sys_sigaltstack(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (ss, old_ss) = (args.get(0), args.get(1));
+    let sp = ctx.regs.sp();
+    let old = ctx.thread.signals().altstack;
+    if ss != 0 {
+        let raw = UserPtr::<u8>::new(ss).read_bytes(&mut vm_of(ctx)?.lock(), 24)?;
+        let word = |i: usize| u64::from_le_bytes(raw[i..i + 8].try_into().unwrap_or([0; 8]));
+        let flags = i32::from_le_bytes(raw[8..12].try_into().unwrap_or([0; 4]));
+        let mut altstack = old;
+        altstack.set(word(0) as usize, flags, word(16) as usize, sp)?;
+        ctx.thread.signals().altstack = altstack;
+    }
+    if old_ss != 0 {
+        let mut raw = [0u8; 24];
+        raw[0..8].copy_from_slice(&(old.sp as u64).to_le_bytes());
+        raw[8..12].copy_from_slice(&old.flags(sp).to_le_bytes());
+        raw[16..24].copy_from_slice(&(old.size as u64).to_le_bytes());
+        UserPtr::<u8>::new(old_ss).write_bytes(&mut vm_of(ctx)?.lock(), &raw)?;
+    }
+    Ok(0)
+}
+
+const P_ALL: i32 = 0;
+const P_PID: i32 = 1;
+const P_PGID: i32 = 2;
+
+/// waitid(idtype, id, infop, options, rusage): like wait4, reporting in a
+/// siginfo_t; WEXITED/WSTOPPED/WCONTINUED must name at least one state.
+pub fn sys_waitid(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (idtype, id, infop, options) = (args.int(0), args.int(1), args.get(2), args.uint(3));
+    let Some(options) = WaitOptions::from_bits(options) else { return_errno!(EINVAL) };
+    if !options.intersects(WaitOptions::WEXITED | WaitOptions::WSTOPPED | WaitOptions::WCONTINUED) {
+        return_errno!(EINVAL);
+    }
+    let process = ctx.thread.process().clone();
+    let selector = match idtype {
+        P_ALL => WaitSelector::Any,
+        P_PID if id > 0 => WaitSelector::Pid(id as Pid),
+        P_PGID if id > 0 => WaitSelector::Pgid(id as Pid),
+        P_PGID if id == 0 => WaitSelector::Pgid(process.pgid()),
+        _ => return_errno!(EINVAL),
+    };
+    let mut outcome = None;
+    let result = ctx.kernel.block_on(
+        &mut |waker| {
+            process.child_wait.register(waker);
+            match process.try_wait(selector, options) {
+                Ok(None) if !options.contains(WaitOptions::WNOHANG) => false,
+                other => {
+                    outcome = Some(other);
+                    true
+                }
+            }
+        },
+        None,
+    );
+    if result == BlockResult::Interrupted {
+        return_errno!(ERESTARTSYS);
+    }
+    let found = outcome.ok_or(Errno::EINTR)??;
+    if infop != 0 {
+        let info = match found {
+            Some((pid, status)) => {
+                let (code, value) = status.siginfo_code_status();
+                let mut info = SigInfo::user(SIGCHLD, code, pid, 0);
+                info.status = value as i64;
+                info.to_bytes()
+            }
+            // WNOHANG and nothing to report: "si_pid set to zero".
+            None => [0u8; 128],
+        };
+        UserPtr::<u8>::new(infop).write_bytes(&mut vm_of(ctx)?.lock(), &info)?;
+    }
+    Ok(0)
+}
+
+/// Sends `sig` to every process of group `pgid` from the kernel (Ctrl-C).
+pub fn kill_group(pgid: Pid, sig: Signal) {
+    for process in all_processes().into_iter().filter(|p| p.pgid() == pgid) {
+        process.send_signal(SigInfo::new(sig, signal::SI_KERNEL));
+    }
+}
+
+/// Tells `parent` that `child` changed state: SIGCHLD (or the child's
+/// exit_signal) with CLD_* code, unless the parent asked not to hear about
+/// stops (SA_NOCLDSTOP).
+pub fn notify_parent(parent: &Arc<Process>, child: &Process, signal: Signal, status: WaitStatus) {
+    if signal == 0 {
+        return;
+    }
+    if matches!(status, WaitStatus::Stopped(_) | WaitStatus::Continued)
+        && parent.sighand().lock().get(SIGCHLD).flags & signal::SA_NOCLDSTOP != 0
+    {
+        return;
+    }
+    let (code, value) = status.siginfo_code_status();
+    let mut info = SigInfo::user(signal, code, child.pid(), child.creds.lock().uid);
+    info.status = value as i64;
+    let (user, system) = child.cpu_time_ns();
+    info.utime = user / 10_000_000;
+    info.stime = system / 10_000_000;
+    parent.send_signal(info);
+}

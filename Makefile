@@ -34,6 +34,7 @@ KERNEL := target/$(RUST_TARGET)/release/nscore
 # host's Linux (reference run) and for nsCore.
 ZIGCC = python3 -m ziglang cc -static -O2 -g0 -Wall -Wextra -Wno-unused-parameter -Iuser-tests/include
 USER_TEST_SRCS := $(sort $(wildcard user-tests/*/*.c))
+USER_TEST_SCRIPTS := $(sort $(wildcard user-tests/*/*.sh))
 user_test_bins = $(patsubst user-tests/%.c,build/$(1)/user-tests/%,$(USER_TEST_SRCS))
 
 .PHONY: all setup kernel rootfs user-tests run run-linux test clean check-arch-boots
@@ -50,11 +51,13 @@ check-arch-boots:
 kernel: setup check-arch-boots
 	cargo build -p nscore-kernel --target $(RUST_TARGET) --release
 
-build/%/user-tests/.stamp: $(USER_TEST_SRCS) user-tests/include/nstest.h
+build/%/user-tests/.stamp: $(USER_TEST_SRCS) $(USER_TEST_SCRIPTS) user-tests/include/nstest.h
 	@mkdir -p $(dir $@)
 	@set -e; for src in $(USER_TEST_SRCS); do \
 	  out=build/$*/user-tests/$${src#user-tests/}; out=$${out%.c}; mkdir -p $$(dirname $$out); \
 	  echo "  CC [$*] $$src"; $(ZIGCC) -target $*-linux-musl $$src -o $$out; done
+	@set -e; for src in $(USER_TEST_SCRIPTS); do \
+	  out=build/$*/user-tests/$${src#user-tests/}; mkdir -p $$(dirname $$out); install -m 755 $$src $$out; done
 	@touch $@
 
 user-tests: setup build/$(ARCH)/user-tests/.stamp

@@ -40,25 +40,49 @@ if [ $rc != 0 ] && ! grep -q '^test result' "$LOGDIR/cargo-test.log"; then
 fi
 count_summary "$LOGDIR/cargo-test.log"
 
+# count_programs LOG WHERE: LOG holds "== NAME" … summary … "== exit N"
+# blocks (nscore-run-tests' format); adds their counts and flags programs
+# that crashed or printed no summary.
+count_programs() {
+  local log=$1 where=$2 name="" summary="" line
+  while IFS= read -r line; do
+    line=${line%$'\r'}
+    case "$line" in
+      "== exit "*)
+        local rc=${line#== exit }
+        if [ -z "$summary" ]; then
+          fail "$name ($where)" "no summary line, exit status $rc"
+        else
+          echo "$name ($where): $summary"
+          case "$rc:$summary" in
+            0:*) ;;
+            *", 0 failed") fail "$name ($where)" "exit status $rc although every check passed" ;;
+          esac
+        fi
+        name="" summary="" ;;
+      "== "*) name=${line#== } summary="" ;;
+      FAIL*) echo "  [$name] $line" ;;
+      *" passed, "*" failed") summary=$line
+        local p=${line%% passed*} f=${line#*passed, }
+        f=${f%% failed*}
+        passed=$((passed + p)); failed=$((failed + f)) ;;
+    esac
+  done < "$log"
+}
+
 echo "== user tests on the host's Linux (reference)"
 if [ "$(uname -m)" != x86_64 ]; then
   fail "host user tests" "the reference run needs an x86_64 host"
 elif ! make --no-print-directory build/x86_64/user-tests/.stamp > "$LOGDIR/user-tests-build.log" 2>&1; then
   fail "build user tests (x86_64)" "see $LOGDIR/user-tests-build.log"
 else
-  for bin in $(find build/x86_64/user-tests -type f -perm -u+x | sort); do
-    name=${bin#build/x86_64/user-tests/}
-    log=$LOGDIR/host-${name//\//-}.log
-    timeout 60 "$bin" > "$log" 2>&1; rc=$?
-    if grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$log"; then
-      count_summary "$log"
-      echo "$name (host): $(tail -n 1 "$log")"
-      grep '^FAIL' "$log" | sed "s|^|  [$name] |"
-      [ $rc = 0 ] || grep -q '^FAIL' "$log" || fail "$name (host)" "exit status $rc"
-    else
-      fail "$name (host)" "no summary line, exit status $rc; see $log"
-    fi
-  done
+  # The same runner nsCore uses, here with the host's sh and the x86_64 build.
+  (cd build/x86_64/user-tests && for t in $(find . -type f -perm -u+x | sed 's|^\./||' | sort); do
+     echo "== $t"
+     case "$t" in *.sh) timeout 120 sh "./$t" ;; *) timeout 120 "./$t" ;; esac
+     echo "== exit $?"
+   done) > "$LOGDIR/host-user-tests.log" 2>&1
+  count_programs "$LOGDIR/host-user-tests.log" host
 fi
 
 echo "== QEMU boot tests ($ARCH)"
@@ -113,6 +137,33 @@ else
   boot bad-initrd 0 "LOG=info" "$LOGDIR/truncated.cpio"
   expect bad-initrd 'initrd: malformed archive' "malformed initramfs is a log line"
   reject bad-initrd 'kernel panic' "malformed initramfs does not panic"
+
+  echo "== user tests on nsCore ($ARCH)"
+  NSCORE_CMD='nscore-run-tests' TIMEOUT=1200 scripts/run.sh "$ARCH" > "$LOGDIR/nscore-user-tests.log" 2>&1
+  rc=$?
+  if grep -q '^== exit' "$LOGDIR/nscore-user-tests.log"; then
+    count_programs "$LOGDIR/nscore-user-tests.log" nsCore
+  else
+    fail "user tests on nsCore" "no test ran (run.sh status $rc); see $LOGDIR/nscore-user-tests.log"
+  fi
+  grep -q 'kernel panic' "$LOGDIR/nscore-user-tests.log" && fail "user tests on nsCore" "the kernel panicked"
+
+  echo "== busybox scenarios on nsCore ($ARCH)"
+  # scenario NAME STATUS CMD REGEX...: runs CMD as `make run CMD=...` does.
+  scenario() {
+    local name=$1 want=$2 cmd=$3 log="$LOGDIR/scenario-$1.log"
+    shift 3
+    NSCORE_CMD="$cmd" TIMEOUT=300 scripts/run.sh "$ARCH" > "$log" 2>&1
+    local rc=$?
+    if [ "$rc" = "$want" ]; then pass "$name: exit status $rc"; else fail "$name" "exit status $rc, expected $want"; fi
+    for regex in "$@"; do
+      if grep -qE "$regex" "$log"; then pass "$name: output matches '$regex'"; else fail "$name" "no line matching '$regex'"; fi
+    done
+  }
+  scenario ps-proc-meminfo 0 'ps; ls /proc/self/; cat /proc/meminfo | head -3' \
+    '^PID +USER +(TIME +)?COMMAND' '^ +1 root .*init' '(^| )cmdline( |$)' '(^| )mountinfo( |$)' '^MemTotal: +[0-9]+ kB' '^MemFree: +[0-9]+ kB'
+  scenario exit-status 3 'echo before; exit 3' '^before'
+  scenario mount-and-uptime 0 'mount; uptime; free' '^proc on /proc type proc' '^tmpfs on /tmp type tmpfs' 'load average' '^Mem:'
 fi
 
 echo

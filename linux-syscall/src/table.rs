@@ -164,10 +164,10 @@ table! {
     "waitid" => signal::sys_waitid, "no P_PIDFD yet; rusage is not filled";
     // memory
     "brk" => mm::sys_brk;
-    "mmap" => mm::sys_mmap, "file mappings come with the VFS";
+    "mmap" => mm::sys_mmap, "shared file mappings are written back at unmap, not shared with read(2) before";
     "munmap" => mm::sys_munmap;
     "mprotect" => mm::sys_mprotect;
-    "madvise" => mm::sys_madvise, "advice is accepted and ignored, as Linux may";
+    "madvise" => mm::sys_madvise, "only MADV_DONTNEED acts; other advice is accepted";
     // misc
     "uname" => misc::sys_uname;
     "getrandom" => misc::sys_getrandom;

@@ -359,6 +359,28 @@ impl VmSpace {
         }
     }
 
+    /// MADV_DONTNEED: drops the pages of `[addr, addr+len)`, so private
+    /// memory reads back zero (or the file's contents) on the next touch;
+    /// shared pages stay in their object. Unmapped parts are skipped.
+    pub fn discard(&mut self, addr: usize, len: usize) -> Result<()> {
+        let end = page_ceil(len).and_then(|l| addr.checked_add(l)).ok_or(Errno::EINVAL)?;
+        let mut dropped = alloc::vec::Vec::new();
+        for vma in self.vmas.values_mut() {
+            if vma.end <= addr || vma.start >= end {
+                continue;
+            }
+            let pages: alloc::vec::Vec<usize> = vma.pages.range(addr.max(vma.start)..end.min(vma.end)).map(|(&va, _)| va).collect();
+            for va in pages {
+                vma.pages.remove(&va);
+                dropped.push(va);
+            }
+        }
+        for va in dropped {
+            self.page_table.unmap(va);
+        }
+        Ok(())
+    }
+
     /// The hardware mapping of page `va` (for tests and /proc/PID/pagemap).
     pub fn query(&self, va: usize) -> Option<(PhysAddr, MapFlags)> {
         self.page_table.query(page_floor(va))

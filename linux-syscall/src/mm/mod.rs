@@ -3,6 +3,8 @@
 
 use alloc::string::String;
 
+use linux_object::fs::file::InodeSource;
+use linux_object::fs::vfs::{FileType, makedev};
 use linux_object::mm::{Prot, VmaBacking, PAGE_SIZE};
 use linux_object::{Errno, return_errno, return_errno_with_message};
 
@@ -54,14 +56,41 @@ pub fn sys_mmap(ctx: &mut Ctx, args: &Args) -> SysResult {
             VmaBacking::Anonymous
         }
     } else {
-        let _ = fd;
-        // TODO(vfs): file mappings, once files exist.
-        log::warn!("mmap: file mappings are not supported yet");
-        return_errno_with_message!(ENODEV, "file mappings are not supported yet");
+        file_backing(ctx, fd, offset, prot, shared)?
     };
     let fixed = flags & MAP_FIXED != 0;
     let noreplace = flags & MAP_FIXED_NOREPLACE != 0;
     vm_of(ctx)?.lock().mmap(addr, len, prot, fixed, noreplace && !fixed, backing, String::new())
+}
+
+/// The backing of a file mapping: `EBADF` for a bad fd, `EACCES` when the
+/// open mode does not allow the protection (a shared writable mapping needs
+/// O_RDWR), `ENODEV` for files that cannot be mapped. /dev/zero maps as
+/// anonymous memory, as in Linux.
+fn file_backing(ctx: &Ctx, fd: i32, offset: usize, prot: Prot, shared: bool) -> linux_object::Result<VmaBacking> {
+    let file = crate::fs::file_of(ctx, fd)?;
+    let flags = file.status_flags();
+    let meta = file.metadata()?;
+    if meta.kind == FileType::CharDevice && (meta.rdev == makedev(1, 5)) {
+        return Ok(if shared {
+            VmaBacking::Shared { object: linux_object::mm::SharedObject::new(None), first_page: 0 }
+        } else {
+            VmaBacking::Anonymous
+        });
+    }
+    if meta.kind != FileType::Regular {
+        return_errno_with_message!(ENODEV, "only regular files can be mapped");
+    }
+    if !flags.readable() || (shared && prot.contains(Prot::WRITE) && !flags.writable()) {
+        return_errno!(EACCES);
+    }
+    let inode = file.inode().ok_or(Errno::ENODEV)?;
+    let source: alloc::sync::Arc<dyn linux_object::mm::MmapSource> = alloc::sync::Arc::new(InodeSource(inode));
+    Ok(if shared {
+        VmaBacking::Shared { object: linux_object::mm::SharedObject::new(Some((source, offset as u64))), first_page: 0 }
+    } else {
+        VmaBacking::File { source, offset: offset as u64 }
+    })
 }
 
 /// munmap(2).
@@ -77,13 +106,22 @@ pub fn sys_mprotect(ctx: &mut Ctx, args: &Args) -> SysResult {
     Ok(0)
 }
 
-/// madvise(2): advice is a hint; accept the known values, EINVAL others.
-pub fn sys_madvise(_ctx: &mut Ctx, args: &Args) -> SysResult {
-    if args.get(0) % PAGE_SIZE != 0 {
+const MADV_DONTNEED: i32 = 4;
+
+/// madvise(2): advice is a hint, except MADV_DONTNEED, after which private
+/// anonymous pages read back as zeros (programs rely on that), so those
+/// pages are dropped. Other known values are accepted; unknown ones EINVAL.
+pub fn sys_madvise(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (addr, len, advice) = (args.get(0), args.get(1), args.int(2));
+    if addr % PAGE_SIZE != 0 {
         return_errno!(EINVAL);
     }
-    match args.int(2) {
-        0..=4 | 8..=25 | 100..=101 => Ok(0),
+    match advice {
+        MADV_DONTNEED => {
+            vm_of(ctx)?.lock().discard(addr, len)?;
+            Ok(0)
+        }
+        0..=3 | 8..=25 | 100..=101 => Ok(0),
         _ => return_errno!(EINVAL),
     }
 }

@@ -176,6 +176,7 @@ table! {
     "sethostname" => misc::sys_sethostname, "one UTS namespace until the namespace issue";
     "setdomainname" => misc::sys_setdomainname, "one UTS namespace until the namespace issue";
     "riscv_hwprobe" => misc::sys_riscv_hwprobe;
+    "reboot" => misc::sys_reboot, "restart powers off";
     "riscv_flush_icache" => misc::sys_riscv_flush_icache;
     "sched_getaffinity" => misc::sys_sched_getaffinity;
     "sched_setaffinity" => misc::sys_sched_setaffinity;

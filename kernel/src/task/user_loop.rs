@@ -27,6 +27,7 @@ fn run_thread() {
     drop(task);
     let mut left_user = timer::now_ns();
     let mut interrupted: Option<Interrupted> = None;
+    let mut last_token = 0;
     loop {
         let process = thread.process().clone();
         if process.group_exit_status().is_some() {
@@ -37,7 +38,16 @@ fn run_thread() {
             break;
         }
         match process.vm() {
-            Ok(vm) => paging::activate_token(vm.lock().page_table_token()),
+            Ok(vm) => {
+                let token = vm.lock().page_table_token();
+                paging::activate_token(token);
+                if token != last_token {
+                    // A new address space (a new process or execve) may hold
+                    // code the kernel just wrote: make the I-cache see it.
+                    crate::arch::sync_instruction_cache();
+                    last_token = token;
+                }
+            }
             Err(_) => break,
         }
         let entered = timer::now_ns();

@@ -70,6 +70,15 @@ pub fn all_processes() -> Vec<Arc<Process>> {
     TABLE.lock().processes.values().filter_map(Weak::upgrade).collect()
 }
 
+/// Live threads whose process's real uid is `uid` (RLIMIT_NPROC).
+pub fn threads_of_user(uid: creds::Uid) -> usize {
+    all_processes()
+        .iter()
+        .filter(|p| !matches!(p.state(), ProcessState::Zombie(_)) && p.creds.lock().uid == uid)
+        .map(|p| p.threads().len())
+        .sum()
+}
+
 /// Number of processes, for sysinfo(2) `procs`.
 pub fn process_count() -> usize {
     TABLE.lock().processes.len()

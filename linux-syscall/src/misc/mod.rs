@@ -228,3 +228,34 @@ pub fn sys_riscv_flush_icache(_ctx: &mut Ctx, args: &Args) -> SysResult {
     }
     Ok(0)
 }
+
+const LINUX_REBOOT_MAGIC1: u32 = 0xfee1dead;
+const LINUX_REBOOT_MAGIC2: [u32; 4] = [672274793, 85072278, 369367448, 537993216];
+const LINUX_REBOOT_CMD_RESTART: u32 = 0x01234567;
+const LINUX_REBOOT_CMD_HALT: u32 = 0xCDEF0123;
+const LINUX_REBOOT_CMD_POWER_OFF: u32 = 0x4321FEDC;
+const LINUX_REBOOT_CMD_CAD_ON: u32 = 0x89ABCDEF;
+const LINUX_REBOOT_CMD_CAD_OFF: u32 = 0x00000000;
+
+/// reboot(2): needs CAP_SYS_BOOT and the magic numbers. Halt and power-off
+/// stop the machine (QEMU exits with status 0); restart is not supported
+/// and also powers off, with a log line; Ctrl-Alt-Del settings are accepted.
+pub fn sys_reboot(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (magic1, magic2, cmd) = (args.uint(0), args.uint(1), args.uint(2));
+    if magic1 != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&magic2) {
+        return_errno!(EINVAL);
+    }
+    // TODO(user namespaces): reboot in a child PID namespace signals its init.
+    if !ctx.thread.process().creds.lock().is_privileged() {
+        return_errno!(EPERM);
+    }
+    match cmd {
+        LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_HALT => ctx.kernel.power_off(0),
+        LINUX_REBOOT_CMD_RESTART => {
+            log::warn!("reboot: restart is not supported; powering off");
+            ctx.kernel.power_off(0)
+        }
+        LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => Ok(0),
+        _ => return_errno!(EINVAL),
+    }
+}

@@ -99,6 +99,13 @@ pub fn do_clone(ctx: &mut Ctx, args: &CloneArgs) -> SysResult {
         return_errno!(EINVAL);
     }
     let parent = ctx.thread.process().clone();
+    // RLIMIT_NPROC: "the number of extant processes (or, more precisely on
+    // Linux, threads) for the real user ID" - getrlimit(2); root is exempt.
+    let creds = parent.creds.lock().clone();
+    let nproc = parent.rlimits.lock().cur(linux_object::process::rlimit::RLIMIT_NPROC);
+    if creds.uid != 0 && linux_object::process::threads_of_user(creds.uid) as u64 >= nproc {
+        return_errno!(EAGAIN);
+    }
     let child: alloc::sync::Arc<Thread> = if flags & CLONE_THREAD != 0 {
         Thread::new_in(&parent, ctx.thread.signal_mask())?
     } else {

@@ -66,3 +66,9 @@ pub fn machine_info() -> linux_object::fs::procfs::MachineInfo {
         ),
     }
 }
+
+/// fence.i: instruction fetches see earlier stores (code written by execve).
+pub fn sync_instruction_cache() {
+    // SAFETY: fence.i only orders instruction fetch after prior stores.
+    unsafe { core::arch::asm!("fence.i") };
+}

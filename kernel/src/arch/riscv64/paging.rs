@@ -264,6 +264,14 @@ impl linux_object::hal::PageTable for UserPageTable {
 
 impl Drop for UserPageTable {
     fn drop(&mut self) {
+        // Never leave the MMU on a table being freed: a new table reusing
+        // its root frame would look "already active" and skip the TLB flush.
+        use linux_object::hal::PageTable as _;
+        if riscv::register::satp::read().bits() == self.token() {
+            let kernel = (8 << 60) | (KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed) >> 12);
+            // SAFETY: the kernel table maps everything the kernel uses.
+            unsafe { core::arch::asm!("csrw satp, {0}", "sfence.vma", in(reg) kernel) };
+        }
         // Frees the table frames of the lower half; the leaves' frames belong
         // to the address space's VMAs.
         let root = table_at(self.root_pa);
@@ -283,8 +291,12 @@ impl Drop for UserPageTable {
     }
 }
 
-/// Switches the MMU to the table `token` names (a `UserPageTable::token`).
+/// Switches the MMU to the table `token` names (a `UserPageTable::token`),
+/// unless it is already active.
 pub fn activate_token(token: usize) {
+    if riscv::register::satp::read().bits() == token {
+        return;
+    }
     // SAFETY: every user table shares the kernel half, so the kernel keeps
     // running at the same addresses.
     unsafe { core::arch::asm!("csrw satp, {0}", "sfence.vma", in(reg) token) };

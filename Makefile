@@ -33,11 +33,13 @@ KERNEL := target/$(RUST_TARGET)/release/nscore
 # The musl cross compiler (zig from PyPI); the same sources build for the
 # host's Linux (reference run) and for nsCore.
 ZIGCC = python3 -m ziglang cc -static -O2 -g0 -Wall -Wextra -Wno-unused-parameter -Iuser-tests/include
-USER_TEST_SRCS := $(sort $(wildcard user-tests/*/*.c))
+# user-tests/bench holds benchmarks, not tests: they go to /usr/bin.
+USER_TEST_SRCS := $(sort $(filter-out user-tests/bench/%,$(wildcard user-tests/*/*.c)))
+BENCH_SRCS := $(sort $(wildcard user-tests/bench/*.c))
 USER_TEST_SCRIPTS := $(sort $(wildcard user-tests/*/*.sh))
 user_test_bins = $(patsubst user-tests/%.c,build/$(1)/user-tests/%,$(USER_TEST_SRCS))
 
-.PHONY: all setup kernel rootfs user-tests run run-linux test clean check-arch-boots
+.PHONY: all setup kernel rootfs user-tests run run-linux test bench clean check-arch-boots
 
 all: kernel
 
@@ -51,10 +53,13 @@ check-arch-boots:
 kernel: setup check-arch-boots
 	cargo build -p nscore-kernel --target $(RUST_TARGET) --release
 
-build/%/user-tests/.stamp: $(USER_TEST_SRCS) $(USER_TEST_SCRIPTS) user-tests/include/nstest.h
+build/%/user-tests/.stamp: $(USER_TEST_SRCS) $(BENCH_SRCS) $(USER_TEST_SCRIPTS) user-tests/include/nstest.h
 	@mkdir -p $(dir $@)
 	@set -e; for src in $(USER_TEST_SRCS); do \
 	  out=build/$*/user-tests/$${src#user-tests/}; out=$${out%.c}; mkdir -p $$(dirname $$out); \
+	  echo "  CC [$*] $$src"; $(ZIGCC) -target $*-linux-musl $$src -o $$out; done
+	@set -e; for src in $(BENCH_SRCS); do \
+	  out=build/$*/bench/$$(basename $${src%.c}); mkdir -p $$(dirname $$out); \
 	  echo "  CC [$*] $$src"; $(ZIGCC) -target $*-linux-musl $$src -o $$out; done
 	@set -e; for src in $(USER_TEST_SCRIPTS); do \
 	  out=build/$*/user-tests/$${src#user-tests/}; mkdir -p $$(dirname $$out); install -m 755 $$src $$out; done
@@ -83,6 +88,11 @@ run-linux: rootfs
 
 test: setup
 	@scripts/test.sh $(ARCH)
+
+# nsCore and the reference Linux in the same QEMU, side by side.
+bench: kernel rootfs
+	@NSCORE_NEED_LINUX=1 scripts/setup.sh $(ARCH)
+	@scripts/bench.sh $(ARCH)
 
 clean:
 	cargo clean

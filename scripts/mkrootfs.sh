@@ -40,6 +40,11 @@ cp -r "$TOP/rootfs-files/." "$OUT/"
 
 if [ -d "$TESTS" ]; then
   cp -r "$TESTS"/. "$OUT/usr/tests/"
+  rm -f "$OUT/usr/tests/.stamp"
+fi
+# Benchmarks (built beside the tests) go on the PATH.
+if [ -d "$TESTS/../bench" ]; then
+  cp "$TESTS"/../bench/* "$OUT/usr/bin/"
 fi
 
 mkdir -p "$(dirname "$CPIO")"

@@ -163,6 +163,7 @@ else
   scenario ps-proc-meminfo 0 'ps; ls /proc/self/; cat /proc/meminfo | head -3' \
     '^PID +USER +(TIME +)?COMMAND' '^ +1 root .*init' '(^| )cmdline( |$)' '(^| )mountinfo( |$)' '^MemTotal: +[0-9]+ kB' '^MemFree: +[0-9]+ kB'
   scenario exit-status 3 'echo before; exit 3' '^before'
+  scenario out-of-memory 0 'hog mem 700; echo status=$?; echo still-alive' 'out of memory: killing pid' '^status=137' '^still-alive'
   scenario mount-and-uptime 0 'mount; uptime; free' '^proc on /proc type proc' '^tmpfs on /tmp type tmpfs' 'load average' '^Mem:'
 fi
 

@@ -16,7 +16,7 @@ fn check_in_frame(pa: PhysAddr, len: usize) {
 
 impl Hal for KernelHal {
     fn alloc_frame(&self) -> Option<PhysAddr> {
-        frame::alloc_zeroed()
+        frame::alloc_user_zeroed()
     }
 
     fn free_frame(&self, pa: PhysAddr) {

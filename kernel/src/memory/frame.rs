@@ -124,6 +124,20 @@ pub fn alloc() -> Option<usize> {
     alloc_contiguous(1, 1)
 }
 
+/// Frames only the kernel may take (its heap, page tables): user memory
+/// stops short of them, so running out of memory kills a process (the page
+/// fault fails) instead of leaving the kernel unable to allocate.
+const KERNEL_RESERVE_FRAMES: usize = 4096; // 16 MiB
+
+/// One zeroed frame for user memory, or `None` when only the kernel's
+/// reserve is left.
+pub fn alloc_user_zeroed() -> Option<usize> {
+    if FRAMES.lock().free <= KERNEL_RESERVE_FRAMES {
+        return None;
+    }
+    alloc_zeroed()
+}
+
 /// Allocates one frame filled with zeros.
 pub fn alloc_zeroed() -> Option<usize> {
     let pa = alloc()?;

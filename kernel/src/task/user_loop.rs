@@ -3,7 +3,7 @@
 
 use linux_object::Errno;
 use linux_object::mm::Access;
-use linux_object::signal::{SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGILL, SIGSEGV, SIGTRAP, SigInfo};
+use linux_object::signal::{SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, SIGBUS, SIGILL, SIGKILL, SIGSEGV, SIGTRAP, SigInfo};
 use linux_object::process::WaitStatus;
 use linux_syscall::{Ctx, dispatch};
 
@@ -85,17 +85,26 @@ fn run_thread() {
                     Access::Read
                 };
                 let result = process.vm().and_then(|vm| vm.lock().handle_fault(addr, access));
-                if let Err(err) = result {
-                    log::info!(
-                        "pid {} tid {}: {:?} fault at {addr:#x} (pc {:#x}): {} → SIGSEGV",
-                        process.pid(),
-                        thread.tid(),
-                        access,
-                        regs.ip(),
-                        err
-                    );
-                    let code = if err.msg == Some("no mapping") { SEGV_MAPERR } else { SEGV_ACCERR };
-                    fault_signal(&thread, SIGSEGV, code, addr);
+                match result {
+                    Ok(_) => {}
+                    Err(err) if err.errno == Errno::ENOMEM => {
+                        // Linux's OOM killer would pick a victim; we kill the
+                        // process that could not get its page.
+                        log::warn!("out of memory: killing pid {} ({})", process.pid(), process.comm());
+                        process.send_signal(SigInfo::new(SIGKILL, SI_KERNEL));
+                    }
+                    Err(err) => {
+                        log::info!(
+                            "pid {} tid {}: {:?} fault at {addr:#x} (pc {:#x}): {} → SIGSEGV",
+                            process.pid(),
+                            thread.tid(),
+                            access,
+                            regs.ip(),
+                            err
+                        );
+                        let code = if err.msg == Some("no mapping") { SEGV_MAPERR } else { SEGV_ACCERR };
+                        fault_signal(&thread, SIGSEGV, code, addr);
+                    }
                 }
             }
             TrapCause::IllegalInstruction { addr } => {

@@ -117,15 +117,16 @@ fn read_iovecs(ctx: &Ctx, addr: usize, count: usize) -> linux_object::Result<Vec
     Ok(iov)
 }
 
-pub fn sys_readv(ctx: &mut Ctx, args: &Args) -> SysResult {
+type Transfer = fn(&Ctx, &alloc::sync::Arc<dyn FileLike>, usize, usize, Option<u64>) -> SysResult;
+
+/// readv/writev: one transfer per iovec, stopping at the first short one;
+/// an error after some progress returns the progress, as Linux does.
+fn vectored(ctx: &Ctx, args: &Args, transfer: Transfer) -> SysResult {
     let file = file_of(ctx, args.int(0))?;
     let iov = read_iovecs(ctx, args.get(1), args.get(2))?;
     let mut total = 0;
-    for (buf, len) in iov {
-        if len == 0 {
-            continue;
-        }
-        let n = match read_into(ctx, &file, buf, len, None) {
+    for (buf, len) in iov.into_iter().filter(|&(_, len)| len > 0) {
+        let n = match transfer(ctx, &file, buf, len, None) {
             Ok(n) => n,
             Err(_) if total > 0 => break,
             Err(err) => return Err(err),
@@ -138,25 +139,12 @@ pub fn sys_readv(ctx: &mut Ctx, args: &Args) -> SysResult {
     Ok(total)
 }
 
+pub fn sys_readv(ctx: &mut Ctx, args: &Args) -> SysResult {
+    vectored(ctx, args, read_into)
+}
+
 pub fn sys_writev(ctx: &mut Ctx, args: &Args) -> SysResult {
-    let file = file_of(ctx, args.int(0))?;
-    let iov = read_iovecs(ctx, args.get(1), args.get(2))?;
-    let mut total = 0;
-    for (buf, len) in iov {
-        if len == 0 {
-            continue;
-        }
-        let n = match write_from(ctx, &file, buf, len, None) {
-            Ok(n) => n,
-            Err(_) if total > 0 => break,
-            Err(err) => return Err(err),
-        };
-        total += n;
-        if n < len {
-            break;
-        }
-    }
-    Ok(total)
+    vectored(ctx, args, write_from)
 }
 
 pub fn sys_lseek(ctx: &mut Ctx, args: &Args) -> SysResult {

@@ -1,7 +1,7 @@
 //! wait4(2). waitid(2) joins with signals (it fills a siginfo_t).
 
 use linux_object::mm::user::UserPtr;
-use linux_object::process::{Pid, WaitOptions, WaitSelector};
+use linux_object::process::{Pid, WaitOptions, WaitSelector, WaitStatus};
 use linux_object::{Errno, return_errno};
 
 use crate::{Args, BlockResult, Ctx, SysResult, vm_of};
@@ -22,6 +22,24 @@ pub fn sys_wait4(ctx: &mut Ctx, args: &Args) -> SysResult {
         p if p < -1 => WaitSelector::Pgid(p.unsigned_abs() as Pid),
         p => WaitSelector::Pid(p as Pid),
     };
+    let Some((child, status)) = wait_child(ctx, selector, options)? else { return Ok(0) };
+    let vm = vm_of(ctx)?;
+    let mut vm = vm.lock();
+    if wstatus != 0 {
+        UserPtr::<i32>::new(wstatus).write(&mut vm, &status.encode())?;
+    }
+    if rusage != 0 {
+        // struct rusage: 2 timevals + 14 longs = 144 bytes.
+        UserPtr::<u8>::new(rusage).write_bytes(&mut vm, &[0u8; 144])?;
+    }
+    Ok(child as usize)
+}
+
+/// Waits for a child matching `selector` to report a state change (wait4
+/// and waitid): `None` with WNOHANG when none is ready, `ECHILD` when there
+/// is no such child, ERESTARTSYS when a signal interrupts.
+pub fn wait_child(ctx: &Ctx, selector: WaitSelector, options: WaitOptions) -> linux_object::Result<Option<(Pid, WaitStatus)>> {
+    let process = ctx.thread.process().clone();
     let mut outcome = None;
     let result = ctx.kernel.block_on(
         &mut |waker| {
@@ -39,15 +57,5 @@ pub fn sys_wait4(ctx: &mut Ctx, args: &Args) -> SysResult {
     if result == BlockResult::Interrupted {
         return_errno!(ERESTARTSYS);
     }
-    let Some((child, status)) = outcome.ok_or(Errno::EINTR)?? else { return Ok(0) };
-    let vm = vm_of(ctx)?;
-    let mut vm = vm.lock();
-    if wstatus != 0 {
-        UserPtr::<i32>::new(wstatus).write(&mut vm, &status.encode())?;
-    }
-    if rusage != 0 {
-        // struct rusage: 2 timevals + 14 longs = 144 bytes.
-        UserPtr::<u8>::new(rusage).write_bytes(&mut vm, &[0u8; 144])?;
-    }
-    Ok(child as usize)
+    outcome.ok_or(Errno::EINTR)?
 }

@@ -238,24 +238,7 @@ pub fn sys_waitid(ctx: &mut Ctx, args: &Args) -> SysResult {
         P_PGID if id == 0 => WaitSelector::Pgid(process.pgid()),
         _ => return_errno!(EINVAL),
     };
-    let mut outcome = None;
-    let result = ctx.kernel.block_on(
-        &mut |waker| {
-            process.child_wait.register(waker);
-            match process.try_wait(selector, options) {
-                Ok(None) if !options.contains(WaitOptions::WNOHANG) => false,
-                other => {
-                    outcome = Some(other);
-                    true
-                }
-            }
-        },
-        None,
-    );
-    if result == BlockResult::Interrupted {
-        return_errno!(ERESTARTSYS);
-    }
-    let found = outcome.ok_or(Errno::EINTR)??;
+    let found = crate::process::wait::wait_child(ctx, selector, options)?;
     if infop != 0 {
         let info = match found {
             Some((pid, status)) => {

@@ -233,6 +233,9 @@ pub struct AuxInfo {
     pub secure: bool,
     pub random: [u8; 16],
     pub execfn: Vec<u8>,
+    /// RLIMIT_STACK's soft limit: the stack mapping's size, at most
+    /// USER_STACK_SIZE (the room the layout leaves below the stack top).
+    pub stack_limit: u64,
 }
 
 // auxv keys (include/uapi/linux/auxvec.h)
@@ -291,8 +294,9 @@ pub fn load(
     }
 
     // The stack mapping: RLIMIT_STACK bytes under the top, faulted in lazily.
-    let stack_bottom = USER_STACK_TOP - USER_STACK_SIZE;
-    vm.mmap(stack_bottom, USER_STACK_SIZE, Prot::READ | Prot::WRITE, true, false, VmaBacking::Anonymous, String::from("[stack]"))?;
+    let stack_size = (aux.stack_limit.min(USER_STACK_SIZE as u64) as usize).max(32 * PAGE_SIZE) & !(PAGE_SIZE - 1);
+    let stack_bottom = USER_STACK_TOP - stack_size;
+    vm.mmap(stack_bottom, stack_size, Prot::READ | Prot::WRITE, true, false, VmaBacking::Anonymous, String::from("[stack]"))?;
 
     let mut sp = USER_STACK_TOP;
     let mut push_bytes = |vm: &mut VmSpace, bytes: &[u8], nul: bool| -> Result<usize> {
@@ -397,7 +401,7 @@ mod tests {
     }
 
     fn aux() -> AuxInfo {
-        AuxInfo { uid: 0, euid: 0, gid: 0, egid: 0, secure: false, random: [7; 16], execfn: b"/bin/t".to_vec() }
+        AuxInfo { uid: 0, euid: 0, gid: 0, egid: 0, secure: false, random: [7; 16], execfn: b"/bin/t".to_vec(), stack_limit: 8 << 20 }
     }
 
     #[test]

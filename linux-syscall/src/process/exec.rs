@@ -139,7 +139,17 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
     let mut vm = VmSpace::new();
     let mut random = [0u8; 16];
     hal().fill_random(&mut random);
-    let aux = AuxInfo { uid: creds.uid, euid: creds.euid, gid: creds.gid, egid: creds.egid, secure, random, execfn: exe_path.as_bytes().to_vec() };
+    let stack_limit = process.rlimits.lock().cur(linux_object::process::rlimit::RLIMIT_STACK);
+    let aux = AuxInfo {
+        uid: creds.uid,
+        euid: creds.euid,
+        gid: creds.gid,
+        egid: creds.egid,
+        secure,
+        random,
+        execfn: exe_path.as_bytes().to_vec(),
+        stack_limit,
+    };
     let loaded = elf::load(&mut vm, &image, interp.as_deref(), &argv, &envp, &aux, &arch)?;
 
     // The point of no return.

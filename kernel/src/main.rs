@@ -63,6 +63,9 @@ pub fn kernel_main() -> ! {
     initrd::list(boot.initrd.clone());
 
     self_check();
+    // From here on the kernel runs with interrupts off; only the idle loop
+    // and user mode take them.
+    arch::disable_interrupts();
     if args.selftest_panic {
         panic!("selftest=panic on the command line");
     }

@@ -116,6 +116,9 @@ core::arch::global_asm!(
     .globl run_user
     .balign 4
 run_user:
+    # No interrupt may arrive between setting sscratch and sret: the vector
+    # would take it for a trap from user mode.
+    csrci   sstatus, 2
     addi    sp, sp, -15*8
     sd      ra, 0*8(sp)
     .irp n, 0,1,2,3,4,5,6,7,8,9,10,11

@@ -137,7 +137,12 @@ setup_host_tools() {
   [ ${#missing[@]} = 0 ] && return
   need_root "${missing[*]}"
   note "installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get -q -y install "${missing[@]}" >&2 \
+  # Through the private apt state, which refreshes its own package lists
+  # (a fresh machine may have none).
+  local opts
+  opts=$(apt_private host-backports host bookworm bookworm-updates bookworm-backports)
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get $opts -q -y install --no-install-recommends "${missing[@]}" >&2 \
     || die "could not install ${missing[*]} with apt-get"
 }
 

@@ -171,16 +171,22 @@ fn hex_field(digits: &[u8]) -> Result<u32> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::format;
     use std::vec::Vec;
 
-    /// Builds a newc member the way `cpio -o -H newc` does.
-    fn member(out: &mut Vec<u8>, name: &str, mode: u32, data: &[u8]) {
+    /// Builds a newc member the way `cpio -o -H newc` does (also used by
+    /// the ramfs tests).
+    pub(crate) fn member(out: &mut Vec<u8>, name: &str, mode: u32, data: &[u8]) {
+        member_with(out, name, mode, data, 0, (0, 0));
+    }
+
+    /// A member with a modification time and a device number.
+    pub(crate) fn member_with(out: &mut Vec<u8>, name: &str, mode: u32, data: &[u8], mtime: u32, rdev: (u32, u32)) {
         let header = format!(
             "070701{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}",
-            1, mode, 0, 0, 1, 0, data.len(), 0, 0, 0, 0, name.len() + 1, 0
+            1, mode, 0, 0, 1, mtime, data.len(), 0, 0, rdev.0, rdev.1, name.len() + 1, 0
         );
         out.extend_from_slice(header.as_bytes());
         out.extend_from_slice(name.as_bytes());

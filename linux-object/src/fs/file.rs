@@ -292,7 +292,9 @@ pub fn read_all(inode: &Arc<dyn INode>) -> Result<Vec<u8>> {
     if meta.kind == FileType::Directory {
         return Err(Errno::EISDIR.into());
     }
-    let mut data = alloc::vec![0u8; meta.size as usize];
+    let mut data = Vec::new();
+    data.try_reserve_exact(meta.size as usize).map_err(|_| Errno::ENOMEM)?;
+    data.resize(meta.size as usize, 0);
     let mut done = 0;
     while done < data.len() {
         let n = inode.read_at(done as u64, &mut data[done..])?;

@@ -594,22 +594,7 @@ mod tests {
     #[test]
     fn populates_from_cpio() {
         let mut archive = Vec::new();
-        let mut member = |name: &str, mode: u32, data: &[u8]| {
-            let header = alloc::format!(
-                "070701{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}",
-                1, mode, 0, 0, 1, 1000, data.len(), 0, 0, 1, 3, name.len() + 1, 0
-            );
-            archive.extend_from_slice(header.as_bytes());
-            archive.extend_from_slice(name.as_bytes());
-            archive.push(0);
-            while archive.len() % 4 != 0 {
-                archive.push(0);
-            }
-            archive.extend_from_slice(data);
-            while archive.len() % 4 != 0 {
-                archive.push(0);
-            }
-        };
+        let mut member = |name: &str, mode: u32, data: &[u8]| super::super::cpio::tests::member_with(&mut archive, name, mode, data, 1000, (1, 3));
         member("bin/busybox", 0o100755, b"ELF");
         member("bin/sh", 0o120777, b"busybox");
         member("dev/null", 0o020666, b"");

@@ -36,9 +36,9 @@ pub fn sys_getrandom(ctx: &mut Ctx, args: &Args) -> SysResult {
     if flags & !7 != 0 || flags & 6 == 6 {
         return_errno!(EINVAL);
     }
-    // Linux caps one call at 32 MiB - 1 (MAX_RW_COUNT is larger; getrandom
-    // returns short counts for large requests).
-    let len = len.min(1 << 25);
+    // "it may return fewer bytes than requested" - getrandom(2); one call
+    // fills at most 1 MiB so the kernel buffer stays small.
+    let len = len.min(1 << 20);
     let mut data = alloc::vec![0u8; len];
     hal().fill_random(&mut data);
     UserPtr::<u8>::new(buf).write_bytes(&mut vm_of(ctx)?.lock(), &data)?;

@@ -39,7 +39,7 @@ BENCH_SRCS := $(sort $(wildcard user-tests/bench/*.c))
 USER_TEST_SCRIPTS := $(sort $(wildcard user-tests/*/*.sh))
 user_test_bins = $(patsubst user-tests/%.c,build/$(1)/user-tests/%,$(USER_TEST_SRCS))
 
-.PHONY: all setup kernel rootfs user-tests run run-linux test bench clean check-arch-boots
+.PHONY: all setup kernel rootfs user-tests run run-linux test bench syscalls clean check-arch-boots
 
 all: kernel
 
@@ -88,6 +88,10 @@ run-linux: rootfs
 
 test: setup
 	@scripts/test.sh $(ARCH)
+
+# The syscall coverage table (linux-syscall/src/table.rs), for both archs.
+syscalls:
+	@cargo run -q -p linux-syscall --example syscalls
 
 # nsCore and the reference Linux in the same QEMU, side by side.
 bench: kernel rootfs

@@ -76,7 +76,7 @@ table! {
     "prlimit64" => process::creds::sys_prlimit64;
     "getrlimit" => process::creds::sys_getrlimit;
     "setrlimit" => process::creds::sys_setrlimit;
-    "execve" => process::exec::sys_execve, "other threads are not stopped yet";
+    "execve" => process::exec::sys_execve, "a non-leader thread keeps its own TID";
     "execveat" => process::exec::sys_execveat;
     // files
     "openat" => fs::open::sys_openat, "no O_TMPFILE; FIFOs and sockets not openable";

@@ -34,7 +34,7 @@ impl Kernel for KernelServices {
     fn block_on(&self, ready: &mut dyn FnMut(&Waker) -> bool, deadline_ns: Option<u64>) -> BlockResult {
         let thread = sched::current().thread.clone();
         sched::block_on(ready, deadline_ns, &|| {
-            thread.has_pending_signal() || thread.process().group_exit_status().is_some()
+            thread.has_pending_signal() || thread.process().group_exit_status().is_some() || thread.is_exited()
         })
     }
 

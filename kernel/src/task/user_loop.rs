@@ -131,7 +131,7 @@ fn run_thread() {
 }
 
 fn is_exited(thread: &linux_object::process::Thread) -> bool {
-    !thread.process().threads().iter().any(|t| t.tid() == thread.tid())
+    thread.is_exited()
 }
 
 /// A synchronous fault: the signal goes to the faulting thread. If it is

@@ -179,6 +179,11 @@ impl Thread {
         self.inner.lock().clear_child_tid
     }
 
+    /// Whether the thread has exited (it returns to user mode no more).
+    pub fn is_exited(&self) -> bool {
+        self.inner.lock().exited
+    }
+
     pub fn set_robust_list(&self, head: usize, len: usize) {
         self.inner.lock().robust_list = (head, len);
     }

@@ -152,8 +152,15 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
     };
     let loaded = elf::load(&mut vm, &image, interp.as_deref(), &argv, &envp, &aux, &arch)?;
 
-    // The point of no return.
-    // TODO(threads): kill the other threads of the process (de_thread).
+    // The point of no return. "All threads other than the calling thread
+    // are destroyed during an execve()" - execve(2) (Linux's de_thread).
+    // TODO(threads): when a non-leader execs, Linux gives it the leader's PID.
+    for other in process.threads() {
+        if other.tid() != ctx.thread.tid() {
+            other.exit(linux_object::process::WaitStatus::Exited(0));
+            other.wake();
+        }
+    }
     process.set_vm(vm);
     process.reset_sighand_for_exec();
     ctx.thread.signals().altstack = linux_object::signal::AltStack::new();

@@ -86,7 +86,9 @@ run-linux: rootfs
 	@NSCORE_NEED_LINUX=1 scripts/setup.sh $(ARCH)
 	@scripts/run.sh --linux $(ARCH)
 
+# The namespace scenarios compare nsCore with Debian's Linux kernel.
 test: setup
+	@NSCORE_NEED_LINUX=1 scripts/setup.sh $(ARCH)
 	@scripts/test.sh $(ARCH)
 
 # The syscall coverage table (linux-syscall/src/table.rs), for both archs.

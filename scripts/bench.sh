@@ -26,7 +26,7 @@ run_one() {
       fi
       echo "$line"
     done > "$log"
-  grep -q '^bench open+close' "$log" || { echo "bench: the $kind run did not finish; see $log" >&2; return 1; }
+  grep -q '^bench clone3-newtime+wait' "$log" || { echo "bench: the $kind run did not finish; see $log" >&2; return 1; }
 }
 
 echo "bench: running on nsCore…" >&2

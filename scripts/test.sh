@@ -117,6 +117,7 @@ else
   expect normal 'memory: kernel page table active' "Sv39 kernel page table"
   expect normal 'selfcheck: timer interrupts arrive' "timer interrupts"
   expect normal 'selfcheck: heap grew' "heap grows into frames"
+  expect normal 'selfcheck: 30000 namespaces created and freed, heap unchanged' "namespaces do not leak"
   expect normal 'initrd: - 755 +[0-9]+ /bin/busybox' "initramfs lists /bin/busybox"
   expect normal 'initrd: l 777 +[0-9]+ /bin/sh' "initramfs lists the /bin/sh link"
   expect normal 'initrd: [0-9]+ members' "initramfs summary"
@@ -165,6 +166,46 @@ else
   scenario exit-status 3 'echo before; exit 3' '^before'
   scenario out-of-memory 0 'hog mem 700; echo status=$?; echo still-alive' 'out of memory: killing pid' '^status=137' '^still-alive'
   scenario mount-and-uptime 0 'mount; uptime; free' '^proc on /proc type proc' '^tmpfs on /tmp type tmpfs' 'load average' '^Mem:'
+
+  echo "== namespace scenarios: nsCore against the reference Linux ($ARCH)"
+  # same_as_linux NAME CMD REGEX...: runs CMD on nsCore and on Debian's
+  # Linux in the same QEMU; the output between the markers must be the same
+  # on both once namespace inode numbers are blanked, and match each REGEX.
+  same_as_linux() {
+    local name=$1 cmd=$2 out
+    shift 2
+    for kernel in nscore linux; do
+      local flag=""; [ $kernel = linux ] && flag=--linux
+      NSCORE_CMD="echo ==begin; $cmd; echo ==end" TIMEOUT=300 scripts/run.sh $flag "$ARCH" > "$LOGDIR/ns-$name-$kernel.log" 2>&1
+      tr -d '\r' < "$LOGDIR/ns-$name-$kernel.log" | sed -n '/^==begin$/,/^==end$/p' \
+        | sed -E 's/:\[[0-9]+\]/:[N]/g' > "$LOGDIR/ns-$name-$kernel.out"
+    done
+    out="$LOGDIR/ns-$name-nscore.out"
+    if [ ! -s "$out" ]; then
+      fail "$name" "no output on nsCore; see $LOGDIR/ns-$name-nscore.log"
+    elif [ ! -s "$LOGDIR/ns-$name-linux.out" ]; then
+      fail "$name" "no output on Linux; see $LOGDIR/ns-$name-linux.log"
+    elif diff -u "$LOGDIR/ns-$name-linux.out" "$out" > "$LOGDIR/ns-$name.diff"; then
+      pass "$name: same output as Linux"
+    else
+      fail "$name" "output differs from Linux:"; cat "$LOGDIR/ns-$name.diff"
+    fi
+    for regex in "$@"; do
+      if grep -qE "$regex" "$out"; then pass "$name: output matches '$regex'"; else fail "$name" "no line matching '$regex'"; fi
+    done
+  }
+  same_as_linux unshare-uts-pid "unshare -u -p -f --mount-proc sh -c 'hostname box; hostname; ps'; hostname" \
+    '^box$' '^ +1 root +\{ps\} sh -c hostname box' '^nscore$'
+  same_as_linux nsenter "unshare -u -p -f sh -c 'hostname inner; exec sleep 30' & sleep 1; \
+nsenter -t \$(pidof sleep) -u -p sh -c 'hostname; echo pid=\$\$; readlink /proc/self/ns/pid | cut -c1-5'; kill %1; hostname" \
+    '^inner$' '^pid=[23]$' '^pid:\[$' '^nscore$'
+  same_as_linux initial-ns 'for f in uts pid mnt time; do readlink /proc/self/ns/$f; done; ls /proc/self/ns' \
+    '^uts:\[N\]$' '^pid:\[N\]$'
+  if tr -d '\r' < "$LOGDIR/ns-initial-ns-nscore.log" | grep -q '^uts:\[4026531838\]$'; then
+    pass "initial-ns: the initial UTS namespace is uts:[4026531838], as on Linux"
+  else
+    fail "initial-ns" "no uts:[4026531838] line on nsCore"
+  fi
 fi
 
 echo

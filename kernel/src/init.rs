@@ -7,7 +7,6 @@ use linux_object::fs::context::{FsContext, init_root_tree, root_tree};
 use linux_object::fs::fd_table::FdTable;
 use linux_object::fs::file::{FileLike, OpenFlags};
 use linux_object::fs::mount::MountTree;
-use linux_object::fs::path::Path;
 use linux_object::fs::ramfs::{RAMFS_MAGIC, RamFs};
 use linux_object::fs::vfs::{FileType, makedev};
 use linux_object::mm::VmSpace;
@@ -39,8 +38,7 @@ pub fn mount_root(archive: Option<&[u8]>) {
 
 /// Starts PID 1 running `path` with `argv`, with the console on fds 0-2.
 pub fn start_init(path: &str, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> linux_object::Result<()> {
-    let root = Path::root_of(&root_tree());
-    let thread = Process::new_init(VmSpace::new(), FsContext::new(root), FdTable::new())?;
+    let thread = Process::new_init(VmSpace::new(), FsContext::new(root_tree()), FdTable::new())?;
     let mut regs = UserContext::new(0, 0);
     let mut ctx = Ctx { kernel: &KERNEL, thread: &thread, regs: &mut regs };
     match linux_syscall::fs::open::open_file(&ctx, AT_FDCWD, "/dev/console", OpenFlags::RDWR, 0) {

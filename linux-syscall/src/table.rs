@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use linux_object::sync::Once;
 
 use crate::{Arch, Args, Ctx, SysResult};
-use crate::{fs, misc, mm, process, signal, time};
+use crate::{fs, misc, mm, namespace, pidfd, process, signal, time};
 
 pub type Handler = fn(&mut Ctx, &Args) -> SysResult;
 
@@ -49,7 +49,13 @@ table! {
     "set_tid_address" => process::sys_set_tid_address;
     "set_robust_list" => process::sys_set_robust_list;
     "get_robust_list" => process::sys_get_robust_list;
-    "clone" => process::clone::sys_clone, "CLONE_NEW* and CLONE_PIDFD come with namespaces";
+    "clone" => process::clone::sys_clone, "CLONE_NEWIPC/NET/USER/CGROUP refused (EINVAL) until their issues";
+    "clone3" => process::clone::sys_clone3, "as clone; CLONE_INTO_CGROUP refused";
+    // namespaces and pidfds
+    "unshare" => namespace::sys_unshare, "CLONE_NEWIPC/NET/USER/CGROUP refused (EINVAL) until their issues";
+    "setns" => namespace::sys_setns;
+    "pidfd_open" => pidfd::sys_pidfd_open, "no PIDFD_THREAD";
+    "pidfd_send_signal" => pidfd::sys_pidfd_send_signal, "info must be NULL";
     "wait4" => process::wait::sys_wait4, "rusage is zero";
     "getpgid" => process::sys_getpgid;
     "setpgid" => process::sys_setpgid;

@@ -5,9 +5,12 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,6 +29,91 @@ static void report(const char *name, long iterations, long long start)
 	long long elapsed = now_ns() - start;
 	printf("bench %s %ld %lld\n", name, iterations, elapsed / iterations);
 	fflush(stdout);
+}
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x80
+#endif
+
+/* clone3(CLONE_NEWTIME | extra): the only way to create a time namespace
+ * with its first process in one call. */
+static pid_t clone3_flags(uint64_t flags)
+{
+	uint64_t args[11] = { 0 };
+	args[0] = flags;
+	args[4] = SIGCHLD;
+	return syscall(435, args, sizeof args);
+}
+
+/* Namespace costs (issue: the namespace framework). Each iteration runs in
+ * a fresh child so the caller's namespaces stay the initial ones. */
+static void namespace_benchmarks(long scale)
+{
+	long n = 200 * scale;
+	long long t;
+
+	/* unshare(CLONE_NEWUTS) in a child, repeatedly: copy-on-change of the
+	 * NsProxy and a new UTS namespace each time. */
+	pid_t child = fork();
+	if (child == 0) {
+		t = now_ns();
+		for (long i = 0; i < n; i++)
+			unshare(CLONE_NEWUTS);
+		report("unshare-newuts", n, t);
+		_exit(0);
+	}
+	waitpid(child, NULL, 0);
+
+	n = 100 * scale;
+	t = now_ns();
+	for (long i = 0; i < n; i++) {
+		pid_t pid = syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+	}
+	report("clone-newpid+wait", n, t);
+
+	/* setns round trip: into a child's UTS namespace and back. */
+	int back = open("/proc/self/ns/uts", O_RDONLY);
+	int ready[2];
+	pipe(ready);
+	child = fork();
+	if (child == 0) {
+		char c = 'r';
+		unshare(CLONE_NEWUTS);
+		write(ready[1], &c, 1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	read(ready[0], &c, 1);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)child);
+	int there = open(path, O_RDONLY);
+	n = 1000 * scale;
+	t = now_ns();
+	for (long i = 0; i < n; i++) {
+		setns(there, CLONE_NEWUTS);
+		setns(back, CLONE_NEWUTS);
+	}
+	report("setns-roundtrip", n, t);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(there);
+	close(back);
+	close(ready[0]);
+	close(ready[1]);
+
+	n = 100 * scale;
+	t = now_ns();
+	for (long i = 0; i < n; i++) {
+		pid_t pid = clone3_flags(CLONE_NEWTIME);
+		if (pid == 0)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+	}
+	report("clone3-newtime+wait", n, t);
 }
 
 int main(int argc, char **argv)
@@ -104,5 +192,7 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n; i++)
 		close(open("/etc/passwd", O_RDONLY));
 	report("open+close", n, t);
+
+	namespace_benchmarks(scale);
 	return 0;
 }

@@ -64,12 +64,16 @@ fn sysfs() -> Arc<RamFs> {
 
 /// A new instance (or the shared one) of file system type `fstype`:
 /// its root inode. `ENODEV` for a type we do not have.
-pub fn instantiate(fstype: &str) -> Result<Arc<dyn INode>> {
+///
+/// `pid_ns` is the mounter's PID namespace: a procfs shows that
+/// namespace's processes (proc(5): "the PID namespace of the process that
+/// mounted it").
+pub fn instantiate(fstype: &str, pid_ns: &Arc<crate::namespace::pid::PidNamespace>) -> Result<Arc<dyn INode>> {
     Ok(match fstype {
         "tmpfs" => RamFs::new(TMPFS_MAGIC, 0o1777).root(),
         "ramfs" => RamFs::new(RAMFS_MAGIC, 0o755).root(),
         "devtmpfs" => devtmpfs().root(),
-        "proc" => super::procfs::new_root(),
+        "proc" => super::procfs::new_root(pid_ns.clone()),
         "sysfs" => sysfs().root(),
         _ => return Err(Errno::ENODEV.into()),
     })

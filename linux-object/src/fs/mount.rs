@@ -154,6 +154,12 @@ impl MountTree {
     /// A copy of the tree with new `Mount` objects for the same file systems
     /// (for a new mount namespace). Mount ids are new, as in Linux.
     pub fn clone_tree(&self) -> Arc<MountTree> {
+        self.clone_tree_with_map().0
+    }
+
+    /// [`clone_tree`](Self::clone_tree), also returning each old mount
+    /// paired with its copy.
+    pub fn clone_tree_with_map(&self) -> (Arc<MountTree>, Vec<(Arc<Mount>, Arc<Mount>)>) {
         let old = self.mounts.read();
         let mut new: Vec<Arc<Mount>> = Vec::with_capacity(old.len());
         for mount in old.iter() {
@@ -171,7 +177,8 @@ impl MountTree {
                 flags: RwLock::new(mount.flags()),
             }));
         }
-        Arc::new(MountTree { mounts: RwLock::new(new) })
+        let map = old.iter().cloned().zip(new.iter().cloned()).collect();
+        (Arc::new(MountTree { mounts: RwLock::new(new) }), map)
     }
 }
 

@@ -36,6 +36,26 @@ impl Path {
         Path(Arc::new(Node { inode: mount.root().clone(), mount, name: String::new(), parent: None }))
     }
 
+    /// A path to `inode` on `mount` with no parent: for objects reached
+    /// through a magic link, such as nsfs files (which live on nsfs's
+    /// internal mount in Linux too).
+    pub fn detached(mount: Arc<Mount>, inode: Arc<dyn INode>, name: &str) -> Path {
+        Path(Arc::new(Node { mount, inode, name: name.to_string(), parent: None }))
+    }
+
+    /// The same path with every mount replaced by its counterpart in a
+    /// copied tree (`map`); mounts without one are kept. Used when a task
+    /// enters a new mount namespace: its root and cwd move into the copy,
+    /// as `copy_mnt_ns` does for `fs->root` and `fs->pwd`.
+    pub fn remap(&self, map: &dyn Fn(&Arc<Mount>) -> Option<Arc<Mount>>) -> Path {
+        Path(Arc::new(Node {
+            mount: map(&self.0.mount).unwrap_or_else(|| self.0.mount.clone()),
+            inode: self.0.inode.clone(),
+            name: self.0.name.clone(),
+            parent: self.0.parent.as_ref().map(|p| p.remap(map)),
+        }))
+    }
+
     pub fn inode(&self) -> &Arc<dyn INode> {
         &self.0.inode
     }
@@ -191,6 +211,9 @@ impl Resolver<'_> {
         *links += 1;
         if *links > MAX_SYMLINKS {
             return Err(Errno::ELOOP.into());
+        }
+        if let Some(target) = child.inode().magic_target() {
+            return target;
         }
         let target = child.inode().read_link()?;
         self.follow_link(dir, &target, links)

@@ -16,7 +16,7 @@ use super::file::{FileLike, OpenFlags, PollEvents};
 use super::vfs::{FileType, Metadata};
 use crate::error::{Errno, Result};
 use crate::sync::{Mutex, WaitQueue};
-use crate::time::{self, TimeSpec};
+
 
 pub const PIPE_CAPACITY: usize = 65536;
 pub const PIPE_BUF: usize = 4096;
@@ -141,23 +141,7 @@ impl FileLike for PipeEnd {
     }
 
     fn metadata(&self) -> Result<Metadata> {
-        let t = TimeSpec::from_ns(time::realtime_ns());
-        Ok(Metadata {
-            dev: 0xc,
-            ino: self.pipe.ino,
-            kind: FileType::Fifo,
-            perm: 0o600,
-            nlink: 1,
-            uid: 0,
-            gid: 0,
-            rdev: 0,
-            size: 0,
-            blksize: 4096,
-            blocks: 0,
-            atime: t,
-            mtime: t,
-            ctime: t,
-        })
+        Ok(Metadata::synthetic(0xc, self.pipe.ino, FileType::Fifo, 0o600))
     }
 
     fn status_flags(&self) -> OpenFlags {

@@ -91,6 +91,28 @@ pub struct Metadata {
 }
 
 impl Metadata {
+    /// Metadata of a kernel-made file that has no backing store (pipes,
+    /// nsfs and anonymous inodes): owned by root, size 0, times now.
+    pub fn synthetic(dev: u64, ino: u64, kind: FileType, perm: u32) -> Metadata {
+        let t = crate::time::TimeSpec::from_ns(crate::time::realtime_ns());
+        Metadata {
+            dev,
+            ino,
+            kind,
+            perm,
+            nlink: 1,
+            uid: 0,
+            gid: 0,
+            rdev: 0,
+            size: 0,
+            blksize: 4096,
+            blocks: 0,
+            atime: t,
+            mtime: t,
+            ctime: t,
+        }
+    }
+
     /// `st_mode`: type bits plus permission bits.
     pub fn mode(&self) -> u32 {
         self.kind.mode_bits() | self.perm
@@ -186,6 +208,11 @@ pub trait INode: Send + Sync + Any {
     /// For device nodes and special files: the open file object that
     /// replaces a plain inode file (a pipe for a FIFO, a driver's file).
     fn open_special(&self) -> Option<Result<Arc<dyn crate::fs::file::FileLike>>> {
+        None
+    }
+    /// For a "magic link" (`/proc/PID/ns/*`): where following it leads,
+    /// instead of resolving the text `read_link` gives.
+    fn magic_target(&self) -> Option<Result<crate::fs::path::Path>> {
         None
     }
     /// The file system this inode belongs to (for statfs and mounts).

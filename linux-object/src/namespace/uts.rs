@@ -1,12 +1,14 @@
 //! The UTS namespace: host and domain name (uts_namespaces(7)). Mirrors
 //! `struct uts_namespace` (include/linux/utsname.h) and kernel/utsname.c.
 //!
-//! Today there is only the initial namespace; the namespace issue gives
-//! each task one through its NsProxy and adds `copy_utsname`.
+//! A task reaches its UTS namespace through its `NsProxy`; `unshare` and
+//! `clone(CLONE_NEWUTS)` make a copy ([`UtsNamespace::copy`], Linux's
+//! `copy_utsname`/`clone_uts_ns`) that starts with the creator's names.
 
 use alloc::string::String;
 use alloc::sync::Arc;
 
+use super::{Namespace, NsCommon, NsKind, NsRef, UserNamespace, registry};
 use crate::error::{Errno, Result};
 use crate::sync::{Mutex, Once};
 
@@ -14,13 +16,29 @@ use crate::sync::{Mutex, Once};
 pub const UTS_LEN: usize = 64;
 
 pub struct UtsNamespace {
+    common: NsCommon,
     /// Protected by the mutex: (nodename, domainname).
     names: Mutex<(String, String)>,
 }
 
 impl UtsNamespace {
+    fn create(common: NsCommon, nodename: &str, domainname: &str) -> Arc<Self> {
+        let ns = Arc::new(UtsNamespace { common, names: Mutex::new((String::from(nodename), String::from(domainname))) });
+        registry::insert(&NsRef::Uts(ns.clone()));
+        ns
+    }
+
+    /// A new namespace owned by `owner` with these names (tests, and
+    /// [`copy`](Self::copy)).
     pub fn new(nodename: &str, domainname: &str) -> Arc<Self> {
-        Arc::new(UtsNamespace { names: Mutex::new((String::from(nodename), String::from(domainname))) })
+        Self::create(NsCommon::new(NsKind::Uts, Some(super::user::init_user_ns())), nodename, domainname)
+    }
+
+    /// `clone_uts_ns`: a new namespace owned by `owner`, starting with a
+    /// copy of this one's names.
+    pub fn copy(&self, owner: Arc<UserNamespace>) -> Arc<Self> {
+        let (node, domain) = self.names.lock().clone();
+        Self::create(NsCommon::new(NsKind::Uts, Some(owner)), &node, &domain)
     }
 
     pub fn nodename(&self) -> String {
@@ -56,7 +74,23 @@ static INIT_UTS: Once<Arc<UtsNamespace>> = Once::new();
 /// The initial UTS namespace: nodename "(none)" until init sets one, as on
 /// Linux with no hostname configured.
 pub fn init_uts() -> Arc<UtsNamespace> {
-    INIT_UTS.call_once(|| UtsNamespace::new("(none)", "(none)")).clone()
+    INIT_UTS
+        .call_once(|| {
+            UtsNamespace::create(NsCommon::initial(NsKind::Uts, Some(super::user::init_user_ns())), "(none)", "(none)")
+        })
+        .clone()
+}
+
+impl Namespace for UtsNamespace {
+    fn common(&self) -> &NsCommon {
+        &self.common
+    }
+}
+
+impl Drop for UtsNamespace {
+    fn drop(&mut self) {
+        registry::remove(self.common.koid());
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +106,16 @@ mod tests {
         uts.set_nodename(&[b'x'; 64]).unwrap();
         uts.set_domainname(b"").unwrap();
         assert_eq!(uts.domainname(), "");
+    }
+
+    #[test]
+    fn a_copy_starts_equal_and_is_independent() {
+        let a = UtsNamespace::new("host", "dom");
+        let b = a.copy(crate::namespace::user::init_user_ns());
+        assert_eq!(b.nodename(), "host");
+        b.set_nodename(b"box").unwrap();
+        assert_eq!(a.nodename(), "host");
+        assert_ne!(a.common().inum(), b.common().inum());
+        assert_ne!(a.common().koid(), b.common().koid());
     }
 }

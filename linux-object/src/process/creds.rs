@@ -5,9 +5,11 @@
 //! Capabilities are simplified to "effective uid 0 has all of them" until the
 //! user-namespace issue brings real capability sets.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::error::{Errno, Result};
+use crate::namespace::user::{UserNamespace, init_user_ns};
 
 pub type Uid = u32;
 pub type Gid = u32;
@@ -28,12 +30,47 @@ pub struct Credentials {
     pub sgid: Gid,
     pub fsgid: Gid,
     pub groups: Vec<Gid>,
+    /// The user namespace the task lives in (`cred->user_ns`).
+    pub user_ns: UserNsHandle,
+}
+
+/// A user namespace as a field of `Credentials`: compared by identity.
+#[derive(Clone)]
+pub struct UserNsHandle(pub Arc<UserNamespace>);
+
+impl PartialEq for UserNsHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for UserNsHandle {}
+
+impl core::fmt::Debug for UserNsHandle {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "user:[{}]", crate::namespace::Namespace::common(&*self.0).inum())
+    }
 }
 
 impl Credentials {
     /// The credentials of init: root everywhere.
     pub fn root() -> Self {
-        Credentials { uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0, groups: Vec::new() }
+        Credentials {
+            uid: 0,
+            euid: 0,
+            suid: 0,
+            fsuid: 0,
+            gid: 0,
+            egid: 0,
+            sgid: 0,
+            fsgid: 0,
+            groups: Vec::new(),
+            user_ns: UserNsHandle(init_user_ns()),
+        }
+    }
+
+    pub fn user_ns(&self) -> Arc<UserNamespace> {
+        self.user_ns.0.clone()
     }
 
     /// CAP_SETUID / CAP_SETGID / CAP_SYS_ADMIN… in the initial user namespace.

@@ -1,10 +1,12 @@
 //! Processes and threads.
 //!
 //! A [`Process`] is what Linux calls a thread group: an address space, open
-//! files, credentials, limits, and one or more [`Thread`]s. Its PID is the TID
-//! of its first thread. Each has a KoID (the kernel's own, never reused name)
-//! separate from the PID user space sees, so that a later issue can give a
-//! process one PID per PID-namespace level.
+//! files, credentials, limits, namespaces, and one or more [`Thread`]s. Its
+//! PID is the TID of its first thread. Each has a KoID (the kernel's own,
+//! never reused name) separate from the PIDs user space sees: a process has
+//! one PID per PID-namespace level ([`KernelPid`]); [`Process::pid`] is the
+//! one in the initial namespace, the key of the process table, and
+//! [`Process::pid_in`] translates for a caller in another namespace.
 //!
 //! Mirrors, in Linux: `struct task_struct`/`signal_struct` (include/linux/sched.h),
 //! kernel/fork.c (`copy_process`), kernel/exit.c (`do_exit`, `do_group_exit`,
@@ -17,6 +19,7 @@
 pub mod creds;
 pub mod elf;
 pub mod pid;
+pub mod pidfd;
 pub mod rlimit;
 pub mod script;
 mod thread;
@@ -31,10 +34,14 @@ use crate::error::{Errno, Result};
 use crate::fs::context::FsContext;
 use crate::fs::fd_table::FdTable;
 use crate::mm::VmSpace;
+use crate::namespace::NsProxy;
+use crate::namespace::mnt::MountMap;
+use crate::namespace::pid::PidNamespace;
 use crate::object::{KoId, new_koid};
 use crate::signal::{self, PendingSignals, SigHandlers, SigInfo};
 use crate::sync::{Mutex, WaitQueue};
 
+pub use crate::namespace::pid::KernelPid;
 pub use creds::Credentials;
 pub use pid::Pid;
 pub use rlimit::RLimits;
@@ -44,25 +51,43 @@ pub use wait::{WaitOptions, WaitSelector, WaitStatus};
 /// The PID of init, which adopts orphans.
 pub const INIT_PID: Pid = 1;
 
-/// Every live or zombie process and thread, by number.
+/// Every live or zombie process and thread, by its number in the initial
+/// PID namespace.
 struct Table {
-    pids: pid::PidAllocator,
     processes: BTreeMap<Pid, Weak<Process>>,
     threads: BTreeMap<Pid, Weak<Thread>>,
 }
 
 /// Protected by its mutex; taken after any process lock is released.
-static TABLE: Mutex<Table> =
-    Mutex::new(Table { pids: pid::PidAllocator::new(), processes: BTreeMap::new(), threads: BTreeMap::new() });
+static TABLE: Mutex<Table> = Mutex::new(Table { processes: BTreeMap::new(), threads: BTreeMap::new() });
 
-/// The process with PID `pid`, if it exists (zombies included).
+/// The process with PID `pid` in the initial namespace, if it exists
+/// (zombies included).
 pub fn find_process(pid: Pid) -> Option<Arc<Process>> {
     TABLE.lock().processes.get(&pid)?.upgrade()
 }
 
-/// The thread with TID `tid`, if it is alive.
+/// The thread with TID `tid` in the initial namespace, if it is alive.
 pub fn find_thread(tid: Pid) -> Option<Arc<Thread>> {
     TABLE.lock().threads.get(&tid)?.upgrade()
+}
+
+/// The process numbered `nr` in PID namespace `ns` (`find_task_by_pid_ns`).
+pub fn find_process_in(ns: &PidNamespace, nr: Pid) -> Option<Arc<Process>> {
+    let process = find_process(ns.to_global(nr)?)?;
+    // The number may name a thread; only a leader's number names a process.
+    (process.pid_in(ns) == nr && !process.is_reaped()).then_some(process)
+}
+
+/// The thread numbered `nr` in PID namespace `ns`.
+pub fn find_thread_in(ns: &PidNamespace, nr: Pid) -> Option<Arc<Thread>> {
+    find_thread(ns.to_global(nr)?)
+}
+
+/// The processes visible from `ns` (its own and its descendants'), in
+/// initial-namespace PID order.
+pub fn processes_in(ns: &PidNamespace) -> Vec<Arc<Process>> {
+    all_processes().into_iter().filter(|p| p.pid_in(ns) != 0).collect()
 }
 
 /// All processes, in PID order (for /proc and kill(-1)).
@@ -93,6 +118,25 @@ pub struct ShareFlags {
     pub sighand: bool,
 }
 
+/// The namespaces a child of fork/clone gets (computed by the syscall layer
+/// from the `CLONE_NEW*` flags).
+pub struct ChildNamespaces {
+    pub proxy: Arc<NsProxy>,
+    /// Set when the child gets a new mount namespace: its root and cwd move
+    /// into the copied tree.
+    pub mounts: Option<MountMap>,
+    /// clone3's `set_tid`: chosen PIDs from the child's namespace outwards.
+    pub set_tid: Vec<Pid>,
+}
+
+impl ChildNamespaces {
+    /// A plain fork's: the parent's namespaces (entering its
+    /// `time_for_children`).
+    pub fn inherit(parent: &Process) -> ChildNamespaces {
+        ChildNamespaces { proxy: parent.nsproxy().for_child(), mounts: None, set_tid: Vec::new() }
+    }
+}
+
 /// The life cycle of a process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProcessState {
@@ -105,7 +149,12 @@ pub enum ProcessState {
 
 pub struct Process {
     koid: KoId,
+    /// The PID in the initial namespace (`kpid.global()`).
     pid: Pid,
+    /// The PID at every level of the process's PID namespace.
+    kpid: Arc<KernelPid>,
+    /// The namespaces; replaced, never changed in place.
+    nsproxy: Mutex<Arc<NsProxy>>,
     /// The address space; shared with the parent after `CLONE_VM` (vfork),
     /// `None` once the process is a zombie. Protected by the mutex.
     vm: Mutex<Option<Arc<Mutex<VmSpace>>>>,
@@ -125,6 +174,11 @@ pub struct Process {
     inner: Mutex<ProcessInner>,
     /// Woken when a child changes state (exit, stop, continue): wait4 sleeps here.
     pub child_wait: WaitQueue,
+    /// Woken when this process becomes a zombie (pidfd poll sleeps here).
+    pub exit_wait: WaitQueue,
+    /// Set once the zombie is reaped: the process is gone for user space
+    /// even while kernel references keep the object.
+    reaped: core::sync::atomic::AtomicBool,
     /// When the process was created, in ns of CLOCK_MONOTONIC (/proc starttime).
     start_ns: u64,
     /// Set when this process stops using its parent's memory after a
@@ -141,8 +195,10 @@ struct ProcessInner {
     state: ProcessState,
     /// Set by exit_group: every thread leaves with this status.
     group_exit: Option<WaitStatus>,
-    pgid: Pid,
-    sid: Pid,
+    /// The process group and session, as the PIDs of their leaders (held,
+    /// as Linux holds `struct pid`, so the numbers stay taken).
+    pgid: Arc<KernelPid>,
+    sid: Arc<KernelPid>,
     /// The executable's path, for /proc/PID/exe.
     exe: String,
     /// argv of the last execve, for /proc/PID/cmdline.
@@ -158,8 +214,12 @@ struct ProcessInner {
 }
 
 impl Process {
-    /// The first process (init) with its first thread; PID 1.
+    /// The first process (init) with its first thread; PID 1 of the
+    /// initial PID namespace, in the initial namespaces of every kind.
     pub fn new_init(vm: VmSpace, fs: FsContext, files: FdTable) -> Result<Arc<Thread>> {
+        // The initial mount namespace is init's tree (a no-op if the kernel
+        // installed it already).
+        crate::fs::context::init_root_tree(fs.tree.clone());
         let process = Process::alloc(
             Weak::new(),
             Arc::new(Mutex::new(vm)),
@@ -169,6 +229,7 @@ impl Process {
             Arc::new(Mutex::new(fs)),
             Arc::new(Mutex::new(SigHandlers::default())),
             17,
+            ChildNamespaces { proxy: NsProxy::initial(), mounts: None, set_tid: Vec::new() },
         )?;
         Ok(Thread::new_leader(&process))
     }
@@ -183,12 +244,18 @@ impl Process {
         fs: Arc<Mutex<FsContext>>,
         sighand: Arc<Mutex<SigHandlers>>,
         exit_signal: u32,
+        ns: ChildNamespaces,
     ) -> Result<Arc<Process>> {
-        let (pgid, sid) = parent.upgrade().map_or((0, 0), |p| (p.pgid(), p.sid()));
-        let pid = TABLE.lock().pids.alloc()?;
+        let pid_ns = ns.proxy.pid_for_children.clone();
+        let kpid = KernelPid::alloc(&pid_ns, &ns.set_tid)?;
+        let pid = kpid.global();
+        let (pgid, sid) = parent.upgrade().map_or((kpid.clone(), kpid.clone()), |p| (p.pgid_ref(), p.sid_ref()));
+        ns.proxy.time.freeze();
         let process = Arc::new(Process {
             koid: new_koid(),
             pid,
+            kpid: kpid.clone(),
+            nsproxy: Mutex::new(ns.proxy),
             vm: Mutex::new(Some(vm)),
             creds: Mutex::new(creds),
             rlimits: Mutex::new(rlimits),
@@ -214,14 +281,16 @@ impl Process {
                 dead_threads_time_ns: (0, 0),
             }),
             child_wait: WaitQueue::new(),
+            exit_wait: WaitQueue::new(),
+            reaped: core::sync::atomic::AtomicBool::new(false),
             start_ns: crate::time::monotonic_ns(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
         });
-        if pgid == 0 {
-            let mut inner = process.inner.lock();
-            inner.pgid = pid;
-            inner.sid = pid;
+        if kpid.local() == INIT_PID {
+            // The first process of a PID namespace is its init
+            // (`is_child_reaper` in copy_process).
+            pid_ns.set_child_reaper(&process);
         }
         TABLE.lock().processes.insert(pid, Arc::downgrade(&process));
         Ok(process)
@@ -231,8 +300,49 @@ impl Process {
         self.koid
     }
 
+    /// Whether the zombie has been reaped (wait, or automatic reaping).
+    pub fn is_reaped(&self) -> bool {
+        self.reaped.load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn mark_reaped(&self) {
+        self.reaped.store(true, core::sync::atomic::Ordering::Release);
+        self.exit_wait.wake_all();
+    }
+
+    /// The PID in the initial namespace: the kernel's key for the process.
+    /// System calls show [`pid_in`](Self::pid_in) the caller's namespace.
     pub fn pid(&self) -> Pid {
         self.pid
+    }
+
+    /// The PID as a process in `ns` sees it, 0 if invisible there.
+    pub fn pid_in(&self, ns: &PidNamespace) -> Pid {
+        self.kpid.nr_in(ns)
+    }
+
+    pub fn kpid(&self) -> &Arc<KernelPid> {
+        &self.kpid
+    }
+
+    /// The PID namespace the process is in (`task_active_pid_ns`).
+    pub fn pid_ns(&self) -> &Arc<PidNamespace> {
+        self.kpid.ns()
+    }
+
+    /// Whether this process is the init of its (non-initial or initial)
+    /// PID namespace.
+    pub fn is_ns_init(&self) -> bool {
+        self.kpid.local() == INIT_PID
+    }
+
+    pub fn nsproxy(&self) -> Arc<NsProxy> {
+        self.nsproxy.lock().clone()
+    }
+
+    /// Installs a changed set of namespaces (unshare, setns).
+    pub fn set_nsproxy(&self, proxy: Arc<NsProxy>) {
+        *self.nsproxy.lock() = proxy;
     }
 
     /// Creation time, ns since boot.
@@ -240,9 +350,15 @@ impl Process {
         self.start_ns
     }
 
-    /// The parent's PID, 0 for init.
+    /// The parent's PID (initial namespace), 0 for init.
     pub fn ppid(&self) -> Pid {
         self.inner.lock().parent.upgrade().map_or(0, |p| p.pid)
+    }
+
+    /// The parent's PID as seen from `ns`: 0 when the parent is outside it
+    /// (getppid(2) in a namespace's init).
+    pub fn ppid_in(&self, ns: &PidNamespace) -> Pid {
+        self.inner.lock().parent.upgrade().map_or(0, |p| p.pid_in(ns))
     }
 
     pub fn parent(&self) -> Option<Arc<Process>> {
@@ -377,12 +493,22 @@ impl Process {
         self.inner.lock().children.clone()
     }
 
+    /// The process group, as its leader's initial-namespace PID.
     pub fn pgid(&self) -> Pid {
-        self.inner.lock().pgid
+        self.inner.lock().pgid.global()
     }
 
+    /// The session, as its leader's initial-namespace PID.
     pub fn sid(&self) -> Pid {
-        self.inner.lock().sid
+        self.inner.lock().sid.global()
+    }
+
+    pub fn pgid_ref(&self) -> Arc<KernelPid> {
+        self.inner.lock().pgid.clone()
+    }
+
+    pub fn sid_ref(&self) -> Arc<KernelPid> {
+        self.inner.lock().sid.clone()
     }
 
     pub fn exe(&self) -> String {
@@ -461,13 +587,18 @@ impl Process {
     /// of the address space, file table and fs context — or the same ones
     /// when `share` says so (CLONE_VM, CLONE_FILES, CLONE_FS) — and the same
     /// credentials, limits, process group and session. Returns its first thread.
-    pub fn fork(self: &Arc<Self>, share: ShareFlags, exit_signal: u32) -> Result<Arc<Thread>> {
+    /// `ns` gives the child's namespaces (the parent's, or new ones).
+    pub fn fork(self: &Arc<Self>, share: ShareFlags, exit_signal: u32, ns: ChildNamespaces) -> Result<Arc<Thread>> {
         let vm = self.vm()?;
         let child_vm = if share.vm { vm } else { Arc::new(Mutex::new(vm.lock().fork()?)) };
         let files = self.files();
         let child_files = if share.files { files } else { Arc::new(Mutex::new(files.lock().clone())) };
         let fs = self.fs();
         let child_fs = if share.fs { fs } else { Arc::new(Mutex::new(fs.lock().clone())) };
+        if let Some(map) = &ns.mounts {
+            let tree = ns.proxy.mnt.tree().clone();
+            child_fs.lock().move_to_tree(tree, map);
+        }
         let sighand = self.sighand();
         let child_sighand = if share.sighand { sighand } else { Arc::new(Mutex::new(sighand.lock().clone())) };
         let (exe, cmdline, comm) = {
@@ -483,6 +614,7 @@ impl Process {
             child_fs,
             child_sighand,
             exit_signal,
+            ns,
         )?;
         child.set_exec_info(exe, cmdline);
         child.set_comm(comm);
@@ -500,11 +632,21 @@ impl Process {
         // must see EOF before the parent reaps us.
         *self.files.lock() = Arc::new(Mutex::new(FdTable::new()));
         self.release_vfork();
+        let ns_init_dies = self.is_ns_init() && self.pid_ns().level() > 0;
         let (children, parent, exit_signal) = {
             let mut inner = self.inner.lock();
             inner.state = ProcessState::Zombie(status);
-            (core::mem::take(&mut inner.children), inner.parent.upgrade(), inner.exit_signal)
+            // A dying namespace init keeps its children: they are killed
+            // below and reaped automatically when they die, and only then
+            // can the init itself be waited for (Linux's
+            // `zap_pid_namespace` waits for them the same way).
+            let children = if ns_init_dies { Vec::new() } else { core::mem::take(&mut inner.children) };
+            (children, inner.parent.upgrade(), inner.exit_signal)
         };
+        self.exit_wait.wake_all();
+        if ns_init_dies {
+            self.zap_pid_namespace();
+        }
         if !children.is_empty() {
             let reaper = self.find_reaper();
             match reaper {
@@ -522,11 +664,23 @@ impl Process {
             }
         }
         match parent {
+            Some(parent) if matches!(parent.state(), ProcessState::Zombie(_)) => {
+                // The parent is a dying namespace init that kept its
+                // children: reap at once, and let the init's own parent
+                // re-check whether the init can be reaped now.
+                parent.inner.lock().children.retain(|c| c.pid != self.pid);
+                self.mark_reaped();
+                if let Some(grandparent) = parent.parent() {
+                    grandparent.child_wait.wake_all();
+                }
+                None
+            }
             Some(parent) => {
                 if Self::parent_reaps_automatically(&parent) {
                     // "children that terminate do not become zombies" -
                     // sigaction(2): reap at once.
                     parent.inner.lock().children.retain(|c| c.pid != self.pid);
+                    self.mark_reaped();
                 }
                 parent.child_wait.wake_all();
                 Some((parent, exit_signal))
@@ -535,24 +689,54 @@ impl Process {
         }
     }
 
-    /// The closest ancestor that is a child subreaper, else init —
-    /// "orphaned processes are reparented to … the nearest still living
-    /// ancestor subreaper" - prctl(2).
+    /// The closest ancestor in the same PID namespace that is a child
+    /// subreaper, else the namespace's init — "orphaned processes are
+    /// reparented to … the nearest still living ancestor subreaper"
+    /// - prctl(2); "the init process of the namespace … becomes the parent
+    /// of orphaned child processes" - pid_namespaces(7). Mirrors
+    /// `find_new_reaper` (kernel/exit.c).
     fn find_reaper(&self) -> Option<Arc<Process>> {
+        let ns = self.pid_ns();
         let mut ancestor = self.parent();
         while let Some(process) = ancestor {
+            if !Arc::ptr_eq(process.pid_ns(), ns) {
+                break;
+            }
             if process.is_child_subreaper() && !matches!(process.state(), ProcessState::Zombie(_)) {
                 return Some(process);
             }
             ancestor = process.parent();
         }
-        find_process(INIT_PID).filter(|init| init.pid != self.pid)
+        ns.child_reaper().filter(|init| init.pid != self.pid)
+    }
+
+    /// The init of a PID namespace died: no process may enter any more, and
+    /// every other process in it (and in namespaces below) gets SIGKILL
+    /// ("If the init process of a PID namespace terminates, the kernel
+    /// terminates all of the processes in the namespace via a SIGKILL
+    /// signal" - pid_namespaces(7)).
+    fn zap_pid_namespace(&self) {
+        let ns = self.pid_ns().clone();
+        ns.stop_adding();
+        for process in processes_in(&ns) {
+            if process.pid != self.pid {
+                process.send_signal(SigInfo::new(signal::SIGKILL, signal::SI_KERNEL));
+            }
+        }
+    }
+
+    /// Whether this zombie must not be reaped yet: a namespace init whose
+    /// killed children have not all died.
+    pub(crate) fn is_waiting_for_namespace(&self) -> bool {
+        self.is_ns_init() && self.pid_ns().level() > 0 && !self.inner.lock().children.is_empty()
     }
 
     /// setpgid(2) on `self` as seen by `caller`: `ESRCH` if it is neither
     /// the caller nor its child, `EPERM` across sessions or for a session
     /// leader, `EACCES` for a child that has already execve'd (not tracked
     /// yet), `EPERM` if the target group does not exist in the session.
+    ///
+    /// `pgid` is a number in the caller's PID namespace (0: the target's own).
     pub fn setpgid(self: &Arc<Self>, caller: &Arc<Process>, pgid: Pid) -> Result<()> {
         let is_self = Arc::ptr_eq(self, caller);
         let is_child = self.parent().is_some_and(|p| Arc::ptr_eq(&p, caller));
@@ -562,23 +746,32 @@ impl Process {
         if self.sid() == self.pid || self.sid() != caller.sid() {
             return Err(Errno::EPERM.into());
         }
-        let pgid = if pgid == 0 { self.pid } else { pgid };
-        if pgid != self.pid && !all_processes().iter().any(|p| p.pgid() == pgid && p.sid() == self.sid()) {
-            return Err(Errno::EPERM.into());
-        }
-        self.inner.lock().pgid = pgid;
+        let group = if pgid == 0 || pgid == self.pid_in(caller.pid_ns()) {
+            self.kpid.clone()
+        } else {
+            // An existing group of the same session, named in the caller's
+            // namespace.
+            let global = caller.pid_ns().to_global(pgid).ok_or(Errno::EPERM)?;
+            all_processes()
+                .into_iter()
+                .find(|p| p.pgid() == global && p.sid() == self.sid())
+                .map(|p| p.pgid_ref())
+                .ok_or(Errno::EPERM)?
+        };
+        self.inner.lock().pgid = group;
         Ok(())
     }
 
     /// setsid(2): `EPERM` if the caller already leads a process group.
+    /// Returns the new session id in the caller's namespace.
     pub fn setsid(&self) -> Result<Pid> {
         if all_processes().iter().any(|p| p.pgid() == self.pid) {
             return Err(Errno::EPERM.into());
         }
         let mut inner = self.inner.lock();
-        inner.sid = self.pid;
-        inner.pgid = self.pid;
-        Ok(self.pid)
+        inner.sid = self.kpid.clone();
+        inner.pgid = self.kpid.clone();
+        Ok(self.kpid.local())
     }
 
     /// Stops or continues the process (job control); wakes the parent's waiters.
@@ -609,8 +802,6 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        let mut table = TABLE.lock();
-        table.processes.remove(&self.pid);
-        table.pids.free(self.pid);
+        TABLE.lock().processes.remove(&self.pid);
     }
 }

@@ -3,9 +3,8 @@
 //! skip numbers in use. Threads and processes share the number space (a
 //! process's PID is its first thread's TID).
 //!
-//! Today there is one allocator, the initial PID namespace's; the PID
-//! namespace issue gives each namespace its own and a task one number per
-//! level.
+//! Each PID namespace has one allocator (`namespace::pid`); a task gets one
+//! number from every namespace between its own and the root.
 
 use alloc::collections::BTreeSet;
 
@@ -39,6 +38,18 @@ impl PidAllocator {
             }
         }
         Err(Errno::EAGAIN.into())
+    }
+
+    /// A chosen number (clone3's `set_tid`): `EINVAL` out of range,
+    /// `EEXIST` if taken.
+    pub fn alloc_specific(&mut self, pid: Pid) -> Result<Pid> {
+        if pid == 0 || pid >= PID_MAX {
+            return Err(Errno::EINVAL.into());
+        }
+        if !self.in_use.insert(pid) {
+            return Err(Errno::EEXIST.into());
+        }
+        Ok(pid)
     }
 
     pub fn free(&mut self, pid: Pid) {

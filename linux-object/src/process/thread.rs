@@ -5,7 +5,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::Waker;
 
-use super::{Pid, Process, ProcessState, TABLE, WaitStatus};
+use super::{KernelPid, Pid, Process, ProcessState, TABLE, WaitStatus};
 use crate::error::Result;
 use crate::object::{KoId, new_koid};
 use crate::signal::{AltStack, PendingSignals, SigInfo, SigSet};
@@ -13,7 +13,10 @@ use crate::sync::{Mutex, Once};
 
 pub struct Thread {
     koid: KoId,
+    /// The TID in the initial PID namespace (the thread table's key).
     tid: Pid,
+    /// The TID at every level of the process's PID namespace.
+    kpid: Arc<KernelPid>,
     process: Arc<Process>,
     inner: Mutex<ThreadInner>,
     /// Wakes the kernel task running this thread; set once by the kernel.
@@ -49,20 +52,22 @@ struct ThreadInner {
 impl Thread {
     /// The first thread of a new process; its TID is the PID.
     pub(super) fn new_leader(process: &Arc<Process>) -> Arc<Thread> {
-        Self::insert(process, process.pid(), SigSet::empty())
+        Self::insert(process, process.kpid().clone(), SigSet::empty())
     }
 
     /// clone(2) with CLONE_THREAD: another thread of `process`, with the
-    /// creator's signal mask.
+    /// creator's signal mask, numbered in the process's PID namespace.
     pub fn new_in(process: &Arc<Process>, mask: SigSet) -> Result<Arc<Thread>> {
-        let tid = TABLE.lock().pids.alloc()?;
-        Ok(Self::insert(process, tid, mask))
+        let kpid = KernelPid::alloc(process.pid_ns(), &[])?;
+        Ok(Self::insert(process, kpid, mask))
     }
 
-    fn insert(process: &Arc<Process>, tid: Pid, mask: SigSet) -> Arc<Thread> {
+    fn insert(process: &Arc<Process>, kpid: Arc<KernelPid>, mask: SigSet) -> Arc<Thread> {
+        let tid = kpid.global();
         let thread = Arc::new(Thread {
             koid: new_koid(),
             tid,
+            kpid,
             process: process.clone(),
             inner: Mutex::new(ThreadInner::default()),
             waker: Once::new(),
@@ -84,8 +89,14 @@ impl Thread {
         self.koid
     }
 
+    /// The TID in the initial namespace (the kernel's key).
     pub fn tid(&self) -> Pid {
         self.tid
+    }
+
+    /// The TID as a process in `ns` sees it (0 if invisible).
+    pub fn tid_in(&self, ns: &crate::namespace::pid::PidNamespace) -> Pid {
+        self.kpid.nr_in(ns)
     }
 
     pub fn process(&self) -> &Arc<Process> {
@@ -211,13 +222,7 @@ impl Thread {
             pinner.threads.retain(|t| t.tid != self.tid);
             pinner.threads.is_empty() && !matches!(pinner.state, ProcessState::Zombie(_))
         };
-        if self.tid != self.process.pid() {
-            let mut table = TABLE.lock();
-            table.threads.remove(&self.tid);
-            table.pids.free(self.tid);
-        } else {
-            TABLE.lock().threads.remove(&self.tid);
-        }
+        TABLE.lock().threads.remove(&self.tid);
         if !last {
             return None;
         }

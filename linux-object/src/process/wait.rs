@@ -68,7 +68,9 @@ bitflags::bitflags! {
 
 impl Process {
     /// One round of wait: a matching child whose state change can be
-    /// reported, reaping it when it is a zombie (unless WNOWAIT).
+    /// reported, reaping it when it is a zombie (unless WNOWAIT). The
+    /// selector names initial-namespace numbers; the PID returned is the
+    /// one the waiter sees.
     /// `Ok(None)`: matching children exist but none is ready (the caller
     /// blocks on `child_wait` unless WNOHANG). `ECHILD`: no matching child.
     pub fn try_wait(&self, selector: WaitSelector, options: WaitOptions) -> Result<Option<(Pid, WaitStatus)>> {
@@ -84,14 +86,16 @@ impl Process {
                 continue;
             }
             any = true;
+            let waiting_for_ns = child.is_waiting_for_namespace();
             let mut cinner = child.inner.lock();
             match cinner.state {
-                ProcessState::Zombie(status) if options.contains(WaitOptions::WEXITED) => {
-                    let pid = child.pid();
+                ProcessState::Zombie(status) if options.contains(WaitOptions::WEXITED) && !waiting_for_ns => {
+                    let pid = child.pid_in(self.pid_ns());
                     let (own, theirs) = (cinner.dead_threads_time_ns, cinner.children_time_ns);
                     drop(cinner);
                     if !options.contains(WaitOptions::WNOWAIT) {
-                        inner.children.remove(index);
+                        let reaped = inner.children.remove(index);
+                        reaped.mark_reaped();
                         // A reaped child's time, and its reaped children's,
                         // count as this process's children's time.
                         inner.children_time_ns.0 += own.0 + theirs.0;
@@ -103,7 +107,7 @@ impl Process {
                     if !options.contains(WaitOptions::WNOWAIT) {
                         cinner.state = ProcessState::Stopped { signal, reported: true };
                     }
-                    return Ok(Some((child.pid(), WaitStatus::Stopped(signal))));
+                    return Ok(Some((child.pid_in(self.pid_ns()), WaitStatus::Stopped(signal))));
                 }
                 _ => {}
             }
@@ -111,7 +115,7 @@ impl Process {
                 if options.contains(WaitOptions::WNOWAIT) {
                     child.continued.store(true, core::sync::atomic::Ordering::Release);
                 }
-                return Ok(Some((child.pid(), WaitStatus::Continued)));
+                return Ok(Some((child.pid_in(self.pid_ns()), WaitStatus::Continued)));
             }
         }
         if any { Ok(None) } else { Err(Errno::ECHILD.into()) }
@@ -125,15 +129,14 @@ mod tests {
     use crate::fs::context::FsContext;
     use crate::fs::fd_table::FdTable;
     use crate::fs::mount::MountTree;
-    use crate::fs::path::Path;
-    use crate::fs::ramfs::{RAMFS_MAGIC, RamFs};
+        use crate::fs::ramfs::{RAMFS_MAGIC, RamFs};
     use crate::mm::VmSpace;
-    use crate::process::ShareFlags;
+    use crate::process::{ChildNamespaces, ShareFlags};
 
     fn new_init() -> Arc<super::super::Thread> {
         let fs = RamFs::new(RAMFS_MAGIC, 0o755);
         let tree = MountTree::new(fs.root(), "ramfs", "none");
-        Process::new_init(VmSpace::new(), FsContext::new(Path::root_of(&tree)), FdTable::new()).unwrap()
+        Process::new_init(VmSpace::new(), FsContext::new(tree), FdTable::new()).unwrap()
     }
 
     #[test]
@@ -151,7 +154,7 @@ mod tests {
         let parent = init.process().clone();
         let all = WaitOptions::WEXITED;
         assert_eq!(parent.try_wait(WaitSelector::Any, all).unwrap_err().errno, Errno::ECHILD);
-        let child = parent.fork(ShareFlags::default(), 17).unwrap();
+        let child = parent.fork(ShareFlags::default(), 17, ChildNamespaces::inherit(&parent)).unwrap();
         let pid = child.process().pid();
         assert_eq!(child.process().ppid(), parent.pid());
         assert_eq!(parent.try_wait(WaitSelector::Any, all).unwrap(), None);
@@ -167,7 +170,7 @@ mod tests {
     #[test]
     fn group_exit_status_wins_and_last_thread_reports() {
         let init = new_init();
-        let child = init.process().fork(ShareFlags::default(), 17).unwrap();
+        let child = init.process().fork(ShareFlags::default(), 17, ChildNamespaces::inherit(init.process())).unwrap();
         let second = super::super::Thread::new_in(child.process(), crate::signal::SigSet::empty()).unwrap();
         child.process().start_group_exit(WaitStatus::Exited(5));
         assert!(second.exit(WaitStatus::Exited(0)).is_none());

@@ -96,8 +96,8 @@ fn check_sticky(dir: &Path, victim_uid: u32, creds: &Credentials) -> Result<()> 
 }
 
 /// The mount mounted on `dir/name`, if any: such names cannot be removed.
-fn is_mountpoint(dir: &Path, name: &str) -> bool {
-    let tree = linux_object::fs::context::root_tree();
+fn is_mountpoint(ctx: &Ctx, dir: &Path, name: &str) -> bool {
+    let tree = ctx.thread.process().fs().lock().tree.clone();
     dir.inode().lookup(name).is_ok_and(|inode| tree.mounted_on(dir.mount(), &inode).is_some())
 }
 
@@ -124,7 +124,7 @@ fn do_unlinkat(ctx: &Ctx, dirfd: i32, path_addr: usize, flags: u32) -> SysResult
     }
     let victim = dir.inode().lookup(&name)?;
     check_sticky(&dir, victim.metadata().uid, &creds)?;
-    if is_mountpoint(&dir, &name) {
+    if is_mountpoint(ctx, &dir, &name) {
         return_errno!(EBUSY);
     }
     if flags & AT_REMOVEDIR != 0 {
@@ -170,7 +170,7 @@ fn do_renameat2(ctx: &Ctx, olddirfd: i32, old_addr: usize, newdirfd: i32, new_ad
     }
     let source = old_dir.inode().lookup(&old_name)?;
     check_sticky(&old_dir, source.metadata().uid, &creds)?;
-    if is_mountpoint(&old_dir, &old_name) || is_mountpoint(&new_dir, &new_name) {
+    if is_mountpoint(ctx, &old_dir, &old_name) || is_mountpoint(ctx, &new_dir, &new_name) {
         return_errno!(EBUSY);
     }
     old_dir.inode().rename(&old_name, new_dir.inode(), &new_name, flags)?;

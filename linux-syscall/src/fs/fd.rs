@@ -160,6 +160,9 @@ pub fn sys_ioctl(ctx: &mut Ctx, args: &Args) -> SysResult {
             Ok(0)
         }
         _ => {
+            if let Some(result) = crate::namespace::nsfs_ioctl(ctx, &file, request, arg) {
+                return result;
+            }
             let vm = vm_of(ctx)?;
             let result = file.ioctl(request, arg, &mut vm.lock());
             result.map_err(|e| if e.errno == Errno::ENOTTY { e } else { e })

@@ -1,7 +1,6 @@
 //! mount(2) and umount2(2) for the file systems of
 //! `linux_object::fs::filesystems`, plus bind mounts and remounts.
 
-use linux_object::fs::context::root_tree;
 use linux_object::fs::filesystems;
 use linux_object::fs::mount::MountFlags;
 use linux_object::fs::vfs::FileType;
@@ -47,14 +46,16 @@ pub fn sys_mount(ctx: &mut Ctx, args: &Args) -> SysResult {
         flags &= !MS_MGC_MASK;
     }
     let (_, creds) = fs_and_creds(ctx);
-    // TODO(user namespaces): CAP_SYS_ADMIN in the mount namespace's owner.
-    if !creds.is_privileged() {
+    // "CAP_SYS_ADMIN in the user namespace that owns the caller's mount
+    // namespace" - mount(2).
+    let mnt_owner = linux_object::namespace::Namespace::common(&*ctx.thread.process().nsproxy().mnt).owner();
+    if !linux_object::namespace::ns_capable(&creds, &mnt_owner, linux_object::namespace::user::CAP_SYS_ADMIN) {
         return_errno!(EPERM);
     }
     let target_path = read_path(ctx, args.get(1))?;
     let target = resolve_at(ctx, AT_FDCWD, &target_path, true, false)?;
-    let tree = root_tree();
     let (fs, _) = fs_and_creds(ctx);
+    let tree = fs.tree.clone();
     let absolute = target.absolute(&fs.root);
 
     if flags & MS_REMOUNT != 0 {
@@ -92,7 +93,7 @@ pub fn sys_mount(ctx: &mut Ctx, args: &Args) -> SysResult {
     if target.inode().metadata().kind != FileType::Directory {
         return_errno!(ENOTDIR);
     }
-    let root = filesystems::instantiate(&fstype)?;
+    let root = filesystems::instantiate(&fstype, ctx.thread.process().pid_ns())?;
     tree.mount(target.mount(), target.inode().clone(), &absolute, root, &fstype, &source, mount_flags(flags))?;
     Ok(0)
 }
@@ -117,6 +118,6 @@ pub fn sys_umount2(ctx: &mut Ctx, args: &Args) -> SysResult {
     if target.mount().root().identity() != target.inode().identity() {
         return_errno!(EINVAL);
     }
-    root_tree().umount(target.mount())?;
+    ctx.thread.process().fs().lock().tree.clone().umount(target.mount())?;
     Ok(0)
 }

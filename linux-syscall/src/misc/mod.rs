@@ -16,8 +16,7 @@ pub fn sys_uname(ctx: &mut Ctx, args: &Args) -> SysResult {
         crate::Arch::Riscv64 => "riscv64",
         crate::Arch::X86_64 => "x86_64",
     };
-    // TODO(uts namespace): the task's UTS namespace, not the initial one.
-    let uts = linux_object::namespace::uts::init_uts();
+    let uts = ctx.thread.process().nsproxy().uts.clone();
     let (nodename, domainname) = (uts.nodename(), uts.domainname());
     let fields = ["Linux", nodename.as_str(), RELEASE, VERSION, machine, domainname.as_str()];
     let mut buf = [0u8; 65 * 6];
@@ -54,7 +53,8 @@ pub fn sys_rseq_enosys(_ctx: &mut Ctx, _args: &Args) -> SysResult {
 /// sysinfo(2): `struct sysinfo` (112 bytes on 64-bit) with mem_unit 1.
 pub fn sys_sysinfo(ctx: &mut Ctx, args: &Args) -> SysResult {
     let (total, free) = hal().memory_stats();
-    let uptime = linux_object::time::monotonic_ns() / linux_object::time::NSEC_PER_SEC;
+    // sysinfo's uptime is CLOCK_BOOTTIME in the caller's time namespace.
+    let uptime = ctx.thread.process().nsproxy().time.boottime_ns() / linux_object::time::NSEC_PER_SEC;
     let mut buf = [0u8; 112];
     let mut put = |offset: usize, value: u64| buf[offset..offset + 8].copy_from_slice(&value.to_le_bytes());
     put(0, uptime);
@@ -74,7 +74,7 @@ pub fn sys_sysinfo(ctx: &mut Ctx, args: &Args) -> SysResult {
 /// (one long), `EINVAL` if the caller's buffer is smaller.
 pub fn sys_sched_getaffinity(ctx: &mut Ctx, args: &Args) -> SysResult {
     let (pid, len, mask) = (args.int(0), args.get(1), args.get(2));
-    if pid < 0 || (pid > 0 && linux_object::process::find_thread(pid as u32).is_none()) {
+    if pid < 0 || (pid > 0 && crate::process::thread_by_vpid(ctx, pid as u32).is_none()) {
         return_errno!(ESRCH);
     }
     if len < 8 || len % 8 != 0 {
@@ -87,7 +87,7 @@ pub fn sys_sched_getaffinity(ctx: &mut Ctx, args: &Args) -> SysResult {
 /// sched_setaffinity(2): any mask that includes CPU 0 is satisfiable.
 pub fn sys_sched_setaffinity(ctx: &mut Ctx, args: &Args) -> SysResult {
     let (pid, len, mask) = (args.int(0), args.get(1), args.get(2));
-    if pid < 0 || (pid > 0 && linux_object::process::find_thread(pid as u32).is_none()) {
+    if pid < 0 || (pid > 0 && crate::process::thread_by_vpid(ctx, pid as u32).is_none()) {
         return_errno!(ESRCH);
     }
     if len == 0 {
@@ -160,16 +160,19 @@ pub fn sys_prctl(ctx: &mut Ctx, args: &Args) -> SysResult {
 }
 
 fn set_uts_name(ctx: &mut Ctx, args: &Args, domain: bool) -> SysResult {
+    // "CAP_SYS_ADMIN in the user namespace associated with its UTS
+    // namespace" - sethostname(2); checked before the length, as Linux does.
+    let uts = ctx.thread.process().nsproxy().uts.clone();
+    let owner = linux_object::namespace::Namespace::common(&*uts).owner();
+    let creds = ctx.thread.process().creds.lock().clone();
+    if !linux_object::namespace::ns_capable(&creds, &owner, linux_object::namespace::user::CAP_SYS_ADMIN) {
+        return_errno!(EPERM);
+    }
     let len = args.int(1);
     if !(0..=linux_object::namespace::uts::UTS_LEN as i32).contains(&len) {
         return_errno!(EINVAL);
     }
-    // TODO(user namespaces): CAP_SYS_ADMIN in the UTS namespace's owner.
-    if !ctx.thread.process().creds.lock().is_privileged() {
-        return_errno!(EPERM);
-    }
     let name = UserPtr::<u8>::new(args.get(0)).read_bytes(&mut vm_of(ctx)?.lock(), len as usize)?;
-    let uts = linux_object::namespace::uts::init_uts();
     if domain { uts.set_domainname(&name)? } else { uts.set_nodename(&name)? }
     Ok(0)
 }

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use linux_object::mm::user::UserPtr;
 use linux_object::process::rlimit::RLimit;
-use linux_object::process::{Pid, find_process};
+use linux_object::process::Pid;
 use linux_object::{Errno, return_errno};
 
 use crate::{Args, Ctx, SysResult, vm_of};
@@ -133,7 +133,7 @@ pub fn sys_prlimit64(ctx: &mut Ctx, args: &Args) -> SysResult {
     let (pid, resource, new, old) = (args.int(0), args.uint(1) as usize, args.get(2), args.get(3));
     let target = match pid {
         0 => ctx.thread.process().clone(),
-        p if p > 0 => find_process(p as Pid).ok_or(Errno::ESRCH)?,
+        p if p > 0 => crate::process::process_by_vpid(ctx, p as Pid).ok_or(Errno::ESRCH)?,
         _ => return_errno!(EINVAL),
     };
     let caller = ctx.thread.process().creds.lock().clone();

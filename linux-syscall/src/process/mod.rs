@@ -8,22 +8,58 @@ pub mod exec;
 pub mod futex;
 pub mod wait;
 
+use alloc::sync::Arc;
+
 use linux_object::mm::user::UserPtr;
-use linux_object::process::{Pid, WaitStatus, find_process};
+use linux_object::namespace::pid::PidNamespace;
+use linux_object::process::{Pid, Process, Thread, WaitStatus, find_process_in, find_thread_in};
 use linux_object::{Errno, return_errno};
 
 use crate::{Args, Ctx, SysResult, vm_of};
 
-pub fn sys_getpid(ctx: &mut Ctx, _args: &Args) -> SysResult {
-    Ok(ctx.thread.process().pid() as usize)
+// PIDs cross the system-call boundary as numbers in the caller's PID
+// namespace (pid_namespaces(7)); inside the kernel a process is named by
+// its initial-namespace number. These translate.
+
+/// The PID namespace the caller is in.
+pub fn caller_pid_ns(ctx: &Ctx) -> Arc<PidNamespace> {
+    ctx.thread.process().pid_ns().clone()
 }
 
+/// The process the caller calls `nr` (`find_task_by_vpid`).
+pub fn process_by_vpid(ctx: &Ctx, nr: Pid) -> Option<Arc<Process>> {
+    find_process_in(ctx.thread.process().pid_ns(), nr)
+}
+
+/// The thread the caller calls `nr`.
+pub fn thread_by_vpid(ctx: &Ctx, nr: Pid) -> Option<Arc<Thread>> {
+    find_thread_in(ctx.thread.process().pid_ns(), nr)
+}
+
+/// The number the caller sees for `process` (`task_tgid_vnr`): 0 if it is
+/// outside the caller's namespace.
+pub fn vpid_of(ctx: &Ctx, process: &Process) -> Pid {
+    process.pid_in(ctx.thread.process().pid_ns())
+}
+
+/// The initial-namespace number of the process or group the caller calls
+/// `nr`, or a number that matches nothing (for wait selectors).
+pub fn global_of_vpid(ctx: &Ctx, nr: Pid) -> Pid {
+    ctx.thread.process().pid_ns().to_global(nr).unwrap_or(Pid::MAX)
+}
+
+pub fn sys_getpid(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    Ok(vpid_of(ctx, ctx.thread.process()) as usize)
+}
+
+/// getppid(2): 0 when the parent is outside the caller's PID namespace.
 pub fn sys_getppid(ctx: &mut Ctx, _args: &Args) -> SysResult {
-    Ok(ctx.thread.process().ppid() as usize)
+    let process = ctx.thread.process();
+    Ok(process.ppid_in(process.pid_ns()) as usize)
 }
 
 pub fn sys_gettid(ctx: &mut Ctx, _args: &Args) -> SysResult {
-    Ok(ctx.thread.tid() as usize)
+    Ok(ctx.thread.tid_in(ctx.thread.process().pid_ns()) as usize)
 }
 
 /// exit(2): ends the calling thread only. The kernel's trap loop sees the
@@ -82,7 +118,7 @@ pub fn exit_thread(ctx: &mut Ctx, status: WaitStatus) {
 /// set_tid_address(2): remembers `tidptr`, returns the caller's TID.
 pub fn sys_set_tid_address(ctx: &mut Ctx, args: &Args) -> SysResult {
     ctx.thread.set_clear_child_tid(args.get(0));
-    Ok(ctx.thread.tid() as usize)
+    Ok(ctx.thread.tid_in(ctx.thread.process().pid_ns()) as usize)
 }
 
 /// set_robust_list(2): `len` must be sizeof(struct robust_list_head) (24).
@@ -100,7 +136,7 @@ pub fn sys_get_robust_list(ctx: &mut Ctx, args: &Args) -> SysResult {
     let thread = if pid == 0 {
         ctx.thread.clone()
     } else {
-        linux_object::process::find_thread(pid as Pid).ok_or(Errno::ESRCH)?
+        thread_by_vpid(ctx, pid as Pid).ok_or(Errno::ESRCH)?
     };
     if !alloc::sync::Arc::ptr_eq(thread.process(), ctx.thread.process()) && ctx.thread.process().creds.lock().euid != 0 {
         return_errno!(EPERM);
@@ -113,20 +149,23 @@ pub fn sys_get_robust_list(ctx: &mut Ctx, args: &Args) -> SysResult {
     Ok(0)
 }
 
-fn process_or_self(ctx: &Ctx, pid: i32) -> linux_object::Result<alloc::sync::Arc<linux_object::process::Process>> {
+/// The caller for 0, else the process it calls `pid`; `ESRCH` otherwise.
+pub fn process_or_self(ctx: &Ctx, pid: i32) -> linux_object::Result<Arc<Process>> {
     match pid {
         0 => Ok(ctx.thread.process().clone()),
-        p if p > 0 => find_process(p as Pid).ok_or(Errno::ESRCH.into()),
+        p if p > 0 => process_by_vpid(ctx, p as Pid).ok_or(Errno::ESRCH.into()),
         _ => Err(Errno::ESRCH.into()),
     }
 }
 
+/// getpgid(2): the group as the caller numbers it (0 if its leader is
+/// outside the caller's PID namespace).
 pub fn sys_getpgid(ctx: &mut Ctx, args: &Args) -> SysResult {
-    Ok(process_or_self(ctx, args.int(0))?.pgid() as usize)
+    Ok(process_or_self(ctx, args.int(0))?.pgid_ref().nr_in(&caller_pid_ns(ctx)) as usize)
 }
 
 pub fn sys_getsid(ctx: &mut Ctx, args: &Args) -> SysResult {
-    Ok(process_or_self(ctx, args.int(0))?.sid() as usize)
+    Ok(process_or_self(ctx, args.int(0))?.sid_ref().nr_in(&caller_pid_ns(ctx)) as usize)
 }
 
 /// setpgid(2): `EINVAL` for a negative pgid.

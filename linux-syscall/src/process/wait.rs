@@ -19,8 +19,8 @@ pub fn sys_wait4(ctx: &mut Ctx, args: &Args) -> SysResult {
     let selector = match pid {
         -1 => WaitSelector::Any,
         0 => WaitSelector::Pgid(process.pgid()),
-        p if p < -1 => WaitSelector::Pgid(p.unsigned_abs() as Pid),
-        p => WaitSelector::Pid(p as Pid),
+        p if p < -1 => WaitSelector::Pgid(super::global_of_vpid(ctx, p.unsigned_abs() as Pid)),
+        p => WaitSelector::Pid(super::global_of_vpid(ctx, p as Pid)),
     };
     let Some((child, status)) = wait_child(ctx, selector, options)? else { return Ok(0) };
     let vm = vm_of(ctx)?;

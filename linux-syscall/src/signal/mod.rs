@@ -7,12 +7,14 @@ use alloc::sync::Arc;
 
 use linux_object::mm::user::UserPtr;
 use linux_object::process::{
-    Pid, Process, ProcessState, WaitOptions, WaitSelector, WaitStatus, all_processes, find_process, find_thread,
+    Pid, Process, ProcessState, WaitOptions, WaitSelector, WaitStatus, all_processes, processes_in,
 };
 use linux_object::signal::{
-    self, SI_TKILL, SI_USER, SIGCHLD, SIGCONT, SigAction, SigInfo, SigSet, Signal, apply_mask, check_signal,
+    self, SI_TKILL, SI_USER, SIGCHLD, SIGCONT, SigAction, SigInfo, SigSet, Signal, apply_mask,
 };
 use linux_object::{Errno, Result, return_errno};
+
+pub use linux_object::signal::check_signal;
 
 use crate::{Arch, Args, BlockResult, Ctx, SysResult, vm_of};
 
@@ -118,9 +120,42 @@ fn may_signal(ctx: &Ctx, target: &Process, sig: Signal) -> bool {
     ok || (sig == SIGCONT && target.sid() == ctx.thread.process().sid())
 }
 
-fn user_info(ctx: &Ctx, sig: Signal, code: i32) -> SigInfo {
+/// The siginfo of a signal the caller sends to `target`: `si_pid` is the
+/// caller's PID as the target's namespace sees it (0 from an ancestor
+/// namespace), as `task_tgid_nr_ns(current, task_active_pid_ns(t))`.
+fn user_info(ctx: &Ctx, target: &Process, sig: Signal, code: i32) -> SigInfo {
     let uid = ctx.thread.process().creds.lock().uid;
-    SigInfo::user(sig, code, ctx.thread.process().pid(), uid)
+    SigInfo::user(sig, code, ctx.thread.process().pid_in(target.pid_ns()), uid)
+}
+
+/// Whether a signal from the caller to `target` is dropped because the
+/// target is the init of its PID namespace: "the only signals that can be
+/// sent to the namespace init process are those for which the init process
+/// has established a signal handler", except that SIGKILL and SIGSTOP from
+/// an ancestor namespace are always delivered - pid_namespaces(7)
+/// (`sig_task_ignored` with SIGNAL_UNKILLABLE in kernel/signal.c).
+pub fn init_ignores(ctx: &Ctx, target: &Process, sig: Signal) -> bool {
+    if !target.is_ns_init() || sig == 0 {
+        return false;
+    }
+    let from_ancestor = ctx.thread.process().pid_in(target.pid_ns()) == 0;
+    if from_ancestor && (sig == signal::SIGKILL || sig == signal::SIGSTOP) {
+        return false;
+    }
+    target.sighand().lock().get(sig).handler == signal::SIG_DFL
+}
+
+/// Sends `sig` from the caller to one process, as kill(2) with pid > 0
+/// does after the lookup: `EPERM` without permission; dropped silently if
+/// the target is a namespace init that does not take it.
+pub fn send_to_process(ctx: &Ctx, target: &Arc<Process>, sig: Signal, code: i32) -> Result<()> {
+    if !may_signal(ctx, target, sig) {
+        return_errno!(EPERM);
+    }
+    if sig != 0 && !init_ignores(ctx, target, sig) {
+        target.send_signal(user_info(ctx, target, sig, code));
+    }
+    Ok(())
 }
 
 /// kill(pid, sig): pid > 0 one process, 0 the caller's group, -1 every
@@ -130,19 +165,22 @@ pub fn sys_kill(ctx: &mut Ctx, args: &Args) -> SysResult {
     if sig != 0 {
         check_signal(sig)?;
     }
+    let ns = crate::process::caller_pid_ns(ctx);
+    let visible = || processes_in(&ns);
     let targets: alloc::vec::Vec<Arc<Process>> = match pid {
-        p if p > 0 => alloc::vec![find_process(p as Pid).ok_or(Errno::ESRCH)?],
+        p if p > 0 => alloc::vec![crate::process::process_by_vpid(ctx, p as Pid).ok_or(Errno::ESRCH)?],
         0 => {
             let group = ctx.thread.process().pgid();
-            all_processes().into_iter().filter(|p| p.pgid() == group).collect()
+            visible().into_iter().filter(|p| p.pgid() == group).collect()
         }
         -1 => {
+            // Every process in the caller's namespace but its init and the caller.
             let me = ctx.thread.process().pid();
-            all_processes().into_iter().filter(|p| p.pid() != 1 && p.pid() != me).collect()
+            visible().into_iter().filter(|p| p.pid_in(&ns) != 1 && p.pid() != me).collect()
         }
         p => {
-            let group = p.unsigned_abs();
-            all_processes().into_iter().filter(|q| q.pgid() == group).collect()
+            let group = crate::process::global_of_vpid(ctx, p.unsigned_abs());
+            visible().into_iter().filter(|q| q.pgid() == group).collect()
         }
     };
     let live: alloc::vec::Vec<_> = targets.into_iter().filter(|p| !matches!(p.state(), ProcessState::Zombie(_)) || pid > 0).collect();
@@ -157,8 +195,8 @@ pub fn sys_kill(ctx: &mut Ctx, args: &Args) -> SysResult {
             continue;
         }
         sent += 1;
-        if sig != 0 {
-            target.send_signal(user_info(ctx, sig, SI_USER));
+        if sig != 0 && !init_ignores(ctx, target, sig) {
+            target.send_signal(user_info(ctx, target, sig, SI_USER));
         }
     }
     if sent == 0 && denied {
@@ -174,15 +212,15 @@ fn signal_thread(ctx: &Ctx, tgid: Option<Pid>, tid: i32, sig: u32) -> SysResult 
     if sig != 0 {
         check_signal(sig)?;
     }
-    let thread = find_thread(tid as Pid).ok_or(Errno::ESRCH)?;
-    if tgid.is_some_and(|g| thread.process().pid() != g) {
+    let thread = crate::process::thread_by_vpid(ctx, tid as Pid).ok_or(Errno::ESRCH)?;
+    if tgid.is_some_and(|g| crate::process::vpid_of(ctx, thread.process()) != g) {
         return_errno!(ESRCH);
     }
     if !may_signal(ctx, thread.process(), sig) {
         return_errno!(EPERM);
     }
-    if sig != 0 {
-        thread.send_signal(user_info(ctx, sig, SI_TKILL));
+    if sig != 0 && !init_ignores(ctx, thread.process(), sig) {
+        thread.send_signal(user_info(ctx, thread.process(), sig, SI_TKILL));
     }
     Ok(0)
 }
@@ -221,24 +259,40 @@ pub fn sys_sigaltstack(ctx: &mut Ctx, args: &Args) -> SysResult {
 const P_ALL: i32 = 0;
 const P_PID: i32 = 1;
 const P_PGID: i32 = 2;
+const P_PIDFD: i32 = 3;
 
 /// waitid(idtype, id, infop, options, rusage): like wait4, reporting in a
 /// siginfo_t; WEXITED/WSTOPPED/WCONTINUED must name at least one state.
 pub fn sys_waitid(ctx: &mut Ctx, args: &Args) -> SysResult {
     let (idtype, id, infop, options) = (args.int(0), args.int(1), args.get(2), args.uint(3));
-    let Some(options) = WaitOptions::from_bits(options) else { return_errno!(EINVAL) };
+    let Some(mut options) = WaitOptions::from_bits(options) else { return_errno!(EINVAL) };
     if !options.intersects(WaitOptions::WEXITED | WaitOptions::WSTOPPED | WaitOptions::WCONTINUED) {
         return_errno!(EINVAL);
     }
+    let mut nonblocking_pidfd = false;
     let process = ctx.thread.process().clone();
     let selector = match idtype {
         P_ALL => WaitSelector::Any,
-        P_PID if id > 0 => WaitSelector::Pid(id as Pid),
-        P_PGID if id > 0 => WaitSelector::Pgid(id as Pid),
+        P_PID if id > 0 => WaitSelector::Pid(crate::process::global_of_vpid(ctx, id as Pid)),
+        P_PGID if id > 0 => WaitSelector::Pgid(crate::process::global_of_vpid(ctx, id as Pid)),
         P_PGID if id == 0 => WaitSelector::Pgid(process.pgid()),
+        // waitid(P_PIDFD): the child a pidfd refers to (Linux 5.4); on a
+        // PIDFD_NONBLOCK pidfd the wait does not block (EAGAIN).
+        P_PIDFD => {
+            let file = crate::pidfd::pidfd_of(ctx, id)?;
+            let pidfd = file.as_any().downcast_ref::<crate::pidfd::PidFdFile>().ok_or(Errno::EBADF)?;
+            if file.status_flags().contains(linux_object::fs::file::OpenFlags::NONBLOCK) {
+                options |= WaitOptions::WNOHANG;
+                nonblocking_pidfd = true;
+            }
+            WaitSelector::Pid(pidfd.kpid().global())
+        }
         _ => return_errno!(EINVAL),
     };
     let found = crate::process::wait::wait_child(ctx, selector, options)?;
+    if nonblocking_pidfd && found.is_none() {
+        return_errno!(EAGAIN);
+    }
     if infop != 0 {
         let info = match found {
             Some((pid, status)) => {
@@ -275,7 +329,7 @@ pub fn notify_parent(parent: &Arc<Process>, child: &Process, signal: Signal, sta
         return;
     }
     let (code, value) = status.siginfo_code_status();
-    let mut info = SigInfo::user(signal, code, child.pid(), child.creds.lock().uid);
+    let mut info = SigInfo::user(signal, code, child.pid_in(parent.pid_ns()), child.creds.lock().uid);
     info.status = value as i64;
     let (user, system) = child.cpu_time_ns();
     info.utime = user / 10_000_000;

@@ -26,10 +26,9 @@ pub const USER_HZ: u64 = 100;
 pub fn clock_now_ns(ctx: &Ctx, clock: i32) -> linux_object::Result<u64> {
     Ok(match clock {
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM | CLOCK_TAI => time::realtime_ns(),
-        // TODO(time namespace): per-namespace offsets for these.
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => {
-            time::monotonic_ns()
-        }
+        // Shifted by the caller's time namespace (time_namespaces(7)).
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE => ctx.thread.process().nsproxy().time.monotonic_ns(),
+        CLOCK_BOOTTIME | CLOCK_BOOTTIME_ALARM => ctx.thread.process().nsproxy().time.boottime_ns(),
         CLOCK_PROCESS_CPUTIME_ID => {
             let (user, system) = ctx.thread.process().cpu_time_ns();
             user + system

@@ -14,7 +14,9 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::any::Any;
 
+use super::path::Path;
 use super::vfs::{DirEntry, FileType, INode, Metadata};
+use crate::namespace::pid::PidNamespace;
 use crate::error::{Errno, Result};
 use crate::hal::hal;
 use crate::time::{self, TimeSpec};
@@ -41,7 +43,9 @@ fn machine() -> &'static MachineInfo {
 }
 
 type Generator = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync>;
+type Writer = Box<dyn Fn(&[u8]) -> Result<usize> + Send + Sync>;
 type LinkTarget = Box<dyn Fn() -> Result<String> + Send + Sync>;
+type MagicTarget = Box<dyn Fn() -> Result<Path> + Send + Sync>;
 type Lister = Box<dyn Fn() -> Vec<(String, Arc<dyn INode>)> + Send + Sync>;
 
 fn proc_metadata(ino: u64, kind: FileType, perm: u32, uid: u32, gid: u32) -> Metadata {
@@ -64,26 +68,39 @@ fn proc_metadata(ino: u64, kind: FileType, perm: u32, uid: u32, gid: u32) -> Met
     }
 }
 
-/// A file whose contents come from `generate` at every read.
+/// A file whose contents come from `generate` at every read; writable
+/// when it has a `write` handler (each write is handled whole).
 pub struct ProcFile {
     ino: u64,
     owner: (u32, u32),
     generate: Generator,
+    write: Option<Writer>,
 }
 
 impl ProcFile {
     pub fn new(ino: u64, generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate) })
+        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: None })
     }
 
     pub fn owned(ino: u64, owner: (u32, u32), generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner, generate: Box::new(generate) })
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None })
+    }
+
+    /// A file with mode 0644 whose writes go to `write`.
+    pub fn writable(
+        ino: u64,
+        owner: (u32, u32),
+        generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static,
+        write: impl Fn(&[u8]) -> Result<usize> + Send + Sync + 'static,
+    ) -> Arc<dyn INode> {
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: Some(Box::new(write)) })
     }
 }
 
 impl INode for ProcFile {
     fn metadata(&self) -> Metadata {
-        proc_metadata(self.ino, FileType::Regular, 0o444, self.owner.0, self.owner.1)
+        let perm = if self.write.is_some() { 0o644 } else { 0o444 };
+        proc_metadata(self.ino, FileType::Regular, perm, self.owner.0, self.owner.1)
     }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
         let data = (self.generate)()?;
@@ -92,11 +109,15 @@ impl INode for ProcFile {
         buf[..n].copy_from_slice(&data[start..start + n]);
         Ok(n)
     }
-    fn write_at(&self, _offset: u64, _data: &[u8]) -> Result<usize> {
-        Err(Errno::EACCES.into())
+    fn write_at(&self, _offset: u64, data: &[u8]) -> Result<usize> {
+        match &self.write {
+            Some(write) => write(data),
+            None => Err(Errno::EACCES.into()),
+        }
     }
     fn truncate(&self, _len: u64) -> Result<()> {
-        Err(Errno::EACCES.into())
+        // O_TRUNC on a writable proc file is accepted and ignored, as Linux does.
+        if self.write.is_some() { Ok(()) } else { Err(Errno::EACCES.into()) }
     }
     fn fs_magic(&self) -> u64 {
         PROC_SUPER_MAGIC
@@ -106,16 +127,28 @@ impl INode for ProcFile {
     }
 }
 
-/// A symlink whose target is computed when read (`/proc/self`, `exe`, `fd/N`).
+/// A symlink whose target is computed when read (`/proc/self`, `exe`,
+/// `fd/N`). A "magic" one (`ns/*`) leads, when followed, to the object
+/// `magic` gives rather than to the path its text names.
 pub struct ProcLink {
     ino: u64,
     owner: (u32, u32),
     target: LinkTarget,
+    magic: Option<MagicTarget>,
 }
 
 impl ProcLink {
     pub fn new(ino: u64, owner: (u32, u32), target: impl Fn() -> Result<String> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcLink { ino, owner, target: Box::new(target) })
+        Arc::new(ProcLink { ino, owner, target: Box::new(target), magic: None })
+    }
+
+    pub fn magic(
+        ino: u64,
+        owner: (u32, u32),
+        target: impl Fn() -> Result<String> + Send + Sync + 'static,
+        magic: impl Fn() -> Result<Path> + Send + Sync + 'static,
+    ) -> Arc<dyn INode> {
+        Arc::new(ProcLink { ino, owner, target: Box::new(target), magic: Some(Box::new(magic)) })
     }
 }
 
@@ -125,6 +158,9 @@ impl INode for ProcLink {
     }
     fn read_link(&self) -> Result<String> {
         (self.target)()
+    }
+    fn magic_target(&self) -> Option<Result<Path>> {
+        self.magic.as_ref().map(|magic| magic())
     }
     fn fs_magic(&self) -> u64 {
         PROC_SUPER_MAGIC
@@ -180,26 +216,35 @@ impl INode for ProcDir {
 }
 
 /// The root of a procfs mount: system files, `self`, and one directory per
-/// process.
-pub fn new_root() -> Arc<dyn INode> {
-    ProcDir::new(1, (0, 0), 0o555, || {
+/// process of PID namespace `ns` (the mounter's) and the namespaces below
+/// it, named by their PIDs in `ns`.
+pub fn new_root(ns: Arc<PidNamespace>) -> Arc<dyn INode> {
+    ProcDir::new(1, (0, 0), 0o555, move || {
         let mut entries = system::entries();
+        let self_ns = ns.clone();
         entries.push((
             "self".to_string(),
-            ProcLink::new(2, (0, 0), || {
+            ProcLink::new(2, (0, 0), move || {
                 let thread = hal().current_thread().ok_or(Errno::ENOENT)?;
-                Ok(thread.process().pid().to_string())
+                match thread.process().pid_in(&self_ns) {
+                    0 => Err(Errno::ENOENT.into()),
+                    pid => Ok(pid.to_string()),
+                }
             }),
         ));
+        let thread_ns = ns.clone();
         entries.push((
             "thread-self".to_string(),
-            ProcLink::new(3, (0, 0), || {
+            ProcLink::new(3, (0, 0), move || {
                 let thread = hal().current_thread().ok_or(Errno::ENOENT)?;
-                Ok(alloc::format!("{}/task/{}", thread.process().pid(), thread.tid()))
+                match (thread.process().pid_in(&thread_ns), thread.tid_in(&thread_ns)) {
+                    (0, _) | (_, 0) => Err(Errno::ENOENT.into()),
+                    (pid, tid) => Ok(alloc::format!("{pid}/task/{tid}")),
+                }
             }),
         ));
-        for process in crate::process::all_processes() {
-            entries.push((process.pid().to_string(), pid::process_dir(&process)));
+        for process in crate::process::processes_in(&ns) {
+            entries.push((process.pid_in(&ns).to_string(), pid::process_dir(&process, &ns)));
         }
         entries
     })

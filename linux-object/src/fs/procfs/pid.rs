@@ -1,4 +1,5 @@
-//! /proc/PID: a process's directory (proc(5), "/proc/pid").
+//! /proc/PID: a process's directory (proc(5), "/proc/pid"). PIDs in its
+//! files are numbers in the procfs mount's PID namespace (`ns`).
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -7,9 +8,10 @@ use alloc::vec::Vec;
 
 use super::{ProcDir, ProcFile, ProcLink};
 use crate::error::{Errno, Result};
-use crate::fs::context::root_tree;
 use crate::fs::vfs::INode;
 use crate::mm::Prot;
+use crate::namespace::pid::PidNamespace;
+use crate::namespace::{Namespace, NsRef, nsfs};
 use crate::process::{Process, ProcessState, WaitStatus};
 
 /// Inode numbers: PID in the high bits, the file's index in the low ones.
@@ -46,8 +48,13 @@ fn ticks(ns: u64) -> u64 {
     ns / 10_000_000
 }
 
+/// A list of PIDs as /proc/PID/status prints them ("NSpid:\t5\t1").
+fn tabbed(numbers: Vec<u32>) -> String {
+    numbers.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("\t")
+}
+
 /// /proc/PID/stat: the 52 fields of proc(5), with what we do not track as 0.
-fn stat(process: &Process) -> String {
+fn stat(process: &Process, ns: &PidNamespace) -> String {
     let (state, _) = state(process);
     let (utime, stime) = process.cpu_time_ns();
     let (cutime, cstime) = process.children_time_ns();
@@ -62,11 +69,11 @@ fn stat(process: &Process) -> String {
     };
     format!(
         "{pid} ({comm}) {state} {ppid} {pgrp} {session} 0 -1 4194560 0 0 0 0 {ut} {st} {cut} {cst} 20 0 {threads} 0 {start} {vsize} {rss} 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 {exit_code}\n",
-        pid = process.pid(),
+        pid = process.pid_in(ns),
         comm = process.comm(),
-        ppid = process.ppid(),
-        pgrp = process.pgid(),
-        session = process.sid(),
+        ppid = process.ppid_in(ns),
+        pgrp = process.pgid_ref().nr_in(ns),
+        session = process.sid_ref().nr_in(ns),
         ut = ticks(utime),
         st = ticks(stime),
         cut = ticks(cutime),
@@ -75,26 +82,32 @@ fn stat(process: &Process) -> String {
     )
 }
 
-fn status(process: &Process) -> String {
+fn status(process: &Process, ns: &PidNamespace) -> String {
     let (_, state) = state(process);
     let creds = process.creds.lock().clone();
     let (vsize, rss) = process.vm().map_or((0, 0), |vm| {
         let vm = vm.lock();
         (vm.mapped_bytes(), vm.resident_bytes())
     });
-    let tgid = process.pid();
+    let tgid = process.pid_in(ns);
+    // "NSpgid: process group ID in each of the PID namespaces of which
+    // [the process] is a member" - proc_pid_status(5); 0 where invisible.
+    let levels = process.kpid().namespaces_from(ns);
     let groups: Vec<String> = creds.groups.iter().map(|g| g.to_string()).collect();
     format!(
         "Name:\t{comm}\nUmask:\t{umask:04o}\nState:\t{state}\nTgid:\t{tgid}\nNgid:\t0\nPid:\t{tgid}\nPPid:\t{ppid}\nTracerPid:\t0\n\
          Uid:\t{u}\t{eu}\t{su}\t{fu}\nGid:\t{g}\t{eg}\t{sg}\t{fg}\nFDSize:\t64\nGroups:\t{groups}\n\
-         NStgid:\t{tgid}\nNSpid:\t{tgid}\nNSpgid:\t{pgid}\nNSsid:\t{sid}\n\
+         NStgid:\t{nspid}\nNSpid:\t{nspid}\nNSpgid:\t{nspgid}\nNSsid:\t{nssid}\n\
          VmSize:\t{vm:8} kB\nVmRSS:\t{rss:8} kB\nThreads:\t{threads}\n\
          SigQ:\t0/4096\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n\
          CapInh:\t0000000000000000\nCapPrm:\t{cap}\nCapEff:\t{cap}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n\
          Cpus_allowed:\t1\nCpus_allowed_list:\t0\n",
         comm = process.comm(),
         umask = process.fs().lock().umask,
-        ppid = process.ppid(),
+        ppid = process.ppid_in(ns),
+        nspid = tabbed(process.kpid().numbers_from(ns)),
+        nspgid = tabbed(levels.iter().map(|level| process.pgid_ref().nr_in(level)).collect()),
+        nssid = tabbed(levels.iter().map(|level| process.sid_ref().nr_in(level)).collect()),
         u = creds.uid,
         eu = creds.euid,
         su = creds.suid,
@@ -104,8 +117,6 @@ fn status(process: &Process) -> String {
         sg = creds.sgid,
         fg = creds.fsgid,
         groups = groups.join(" "),
-        pgid = process.pgid(),
-        sid = process.sid(),
         vm = vsize / 1024,
         rss = rss / 1024,
         threads = process.threads().len(),
@@ -137,10 +148,11 @@ fn maps(process: &Process) -> Result<String> {
     Ok(out)
 }
 
-/// /proc/mounts lines: "source mountpoint fstype options 0 0".
-pub fn mounts_text() -> String {
+/// /proc/PID/mounts lines: "source mountpoint fstype options 0 0", for
+/// the mounts of the process's mount namespace.
+pub fn mounts_text(process: &Process) -> String {
     let mut out = String::new();
-    for mount in root_tree().mounts() {
+    for mount in process.fs().lock().tree.mounts() {
         out.push_str(&format!("{} {} {} {} 0 0\n", mount.source, mount.path, mount.fstype, mount_options(&mount)));
     }
     out
@@ -160,9 +172,9 @@ fn mount_options(mount: &crate::fs::mount::Mount) -> String {
 
 /// /proc/PID/mountinfo lines (proc(5)): id parent major:minor root
 /// mountpoint options - fstype source super-options.
-fn mountinfo_text() -> String {
+fn mountinfo_text(process: &Process) -> String {
     let mut out = String::new();
-    for mount in root_tree().mounts() {
+    for mount in process.fs().lock().tree.mounts() {
         let parent = mount.parent().map_or(mount.id(), |p| p.id());
         let dev = mount.root().metadata().dev;
         out.push_str(&format!(
@@ -193,6 +205,9 @@ fn fd_dir(weak: Weak<Process>, pid: u32, owner: (u32, u32)) -> Arc<dyn INode> {
                 let file = entry.file.clone();
                 let root = root.clone();
                 let link = ProcLink::new(ino(pid, 1000 + fd as u64), owner, move || {
+                    if let Some(text) = file.inode().and_then(|inode| nsfs::link_text(&inode)) {
+                        return Ok(text);
+                    }
                     Ok(match file.path() {
                         Some(path) => path.absolute(&root),
                         None => file.anon_name(),
@@ -204,9 +219,77 @@ fn fd_dir(weak: Weak<Process>, pid: u32, owner: (u32, u32)) -> Arc<dyn INode> {
     })
 }
 
-/// The directory /proc/PID.
-pub fn process_dir(process: &Arc<Process>) -> Arc<dyn INode> {
+/// /proc/PID/ns: one magic link per namespace kind (namespaces(7)).
+/// `readlink` gives "uts:[4026531838]"; opening one gives an nsfs file.
+fn ns_dir(weak: Weak<Process>, pid: u32, owner: (u32, u32)) -> Arc<dyn INode> {
+    const NAMES: [&str; 10] =
+        ["cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children", "user", "uts"];
+    ProcDir::new(ino(pid, 60), owner, 0o511, move || {
+        NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, &name)| {
+                let lookup = {
+                    let weak = weak.clone();
+                    move || -> Result<NsRef> {
+                        let process = alive(&weak)?;
+                        // An exited process has released its namespaces
+                        // (`exit_task_namespaces`); its PID and user ones
+                        // stay reachable through its pid and creds.
+                        let zombie = matches!(process.state(), ProcessState::Zombie(_));
+                        if zombie && name != "pid" && name != "user" {
+                            return Err(Errno::ENOENT.into());
+                        }
+                        match name {
+                            "pid_for_children" => {
+                                let ns = process.nsproxy().pid_for_children.clone();
+                                if !ns.has_had_init() && !Arc::ptr_eq(&ns, process.pid_ns()) {
+                                    return Err(Errno::ENOENT.into());
+                                }
+                                Ok(NsRef::Pid(ns))
+                            }
+                            "pid" => Ok(NsRef::Pid(process.pid_ns().clone())),
+                            "user" => Ok(NsRef::User(process.creds.lock().user_ns())),
+                            _ => process.nsproxy().get(name).ok_or(Errno::ENOENT.into()),
+                        }
+                    }
+                };
+                let text = lookup.clone();
+                let link = ProcLink::magic(ino(pid, 61 + i as u64), owner, move || Ok(text()?.link_text()), move || {
+                    Ok(nsfs::path_of(lookup()?))
+                });
+                (name.to_string(), link)
+            })
+            .collect()
+    })
+}
+
+/// /proc/PID/timens_offsets (time_namespaces(7)): the offsets of the
+/// process's `time_for_children` namespace; writable (with CAP_SYS_TIME)
+/// until a process enters it.
+fn timens_offsets(weak: Weak<Process>, pid: u32, owner: (u32, u32)) -> Arc<dyn INode> {
+    let reader = weak.clone();
+    ProcFile::writable(
+        ino(pid, 80),
+        owner,
+        move || Ok(alive(&reader)?.nsproxy().time_for_children.offsets_text().into_bytes()),
+        move |data| {
+            let time_ns = alive(&weak)?.nsproxy().time_for_children.clone();
+            let caller = crate::hal::hal().current_thread().ok_or(Errno::EPERM)?;
+            let creds = caller.process().creds.lock().clone();
+            if !crate::namespace::ns_capable(&creds, &time_ns.common().owner(), crate::namespace::user::CAP_SYS_TIME) {
+                return Err(Errno::EPERM.into());
+            }
+            time_ns.set_offsets(data)?;
+            Ok(data.len())
+        },
+    )
+}
+
+/// The directory /proc/PID, as seen through a procfs of PID namespace `ns`.
+pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn INode> {
     let pid = process.pid();
+    let ns = ns.clone();
     let creds = process.creds.lock().clone();
     let owner = (creds.euid, creds.egid);
     let weak = Arc::downgrade(process);
@@ -216,17 +299,21 @@ pub fn process_dir(process: &Arc<Process>) -> Arc<dyn INode> {
             let w = w.clone();
             ProcFile::owned(ino(pid, index), owner, move || Ok(f(&*alive(&w)?)?.into_bytes()))
         };
+        let ns_text = |index: u64, f: fn(&Process, &PidNamespace) -> String| -> Arc<dyn INode> {
+            let (w, ns) = (w.clone(), ns.clone());
+            ProcFile::owned(ino(pid, index), owner, move || Ok(f(&*alive(&w)?, &ns).into_bytes()))
+        };
         let link = |index: u64, f: fn(&Process) -> Result<String>| -> Arc<dyn INode> {
             let w = w.clone();
             ProcLink::new(ino(pid, index), owner, move || f(&*alive(&w)?))
         };
         let mut entries: Vec<(String, Arc<dyn INode>)> = alloc::vec![
-            ("stat".to_string(), text(1, |p| Ok(stat(p)))),
-            ("status".to_string(), text(2, |p| Ok(status(p)))),
+            ("stat".to_string(), ns_text(1, stat)),
+            ("status".to_string(), ns_text(2, status)),
             ("comm".to_string(), text(3, |p| Ok(format!("{}\n", p.comm())))),
             ("maps".to_string(), text(5, maps)),
-            ("mounts".to_string(), text(6, |_| Ok(mounts_text()))),
-            ("mountinfo".to_string(), text(7, |_| Ok(mountinfo_text()))),
+            ("mounts".to_string(), text(6, |p| Ok(mounts_text(p)))),
+            ("mountinfo".to_string(), text(7, |p| Ok(mountinfo_text(p)))),
             ("exe".to_string(), link(10, |p| {
                 let exe = p.exe();
                 if exe.is_empty() { Err(Errno::ENOENT.into()) } else { Ok(exe) }
@@ -256,6 +343,8 @@ pub fn process_dir(process: &Arc<Process>) -> Arc<dyn INode> {
             }),
         ));
         entries.push(("fd".to_string(), fd_dir(w.clone(), pid, owner)));
+        entries.push(("ns".to_string(), ns_dir(w.clone(), pid, owner)));
+        entries.push(("timens_offsets".to_string(), timens_offsets(w.clone(), pid, owner)));
         entries
     })
 }

@@ -35,9 +35,11 @@ fn meminfo() -> String {
     out
 }
 
+/// /proc/uptime: boot time as the reader's time namespace sees it; idle
+/// time is not shifted (time_namespaces(7) shifts only the first field).
 fn uptime() -> String {
-    let ns = time::monotonic_ns();
-    let idle = ns.saturating_sub(busy_ns());
+    let ns = crate::namespace::time::current().boottime_ns();
+    let idle = time::monotonic_ns().saturating_sub(busy_ns());
     format!("{}.{:02} {}.{:02}\n", ns / 1_000_000_000, ns / 10_000_000 % 100, idle / 1_000_000_000, idle / 10_000_000 % 100)
 }
 

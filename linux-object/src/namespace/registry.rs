@@ -74,7 +74,47 @@ pub fn find(koid: KoId) -> Option<NsRef> {
     weak.upgrade()
 }
 
+/// The live namespaces whose parent is `parent` (PID and user namespaces
+/// form trees through their parent links; this walks them downwards).
+pub fn children_of(parent: &NsRef) -> alloc::vec::Vec<NsRef> {
+    let candidates: alloc::vec::Vec<WeakNs> =
+        REGISTRY.lock().values().filter(|(k, _)| *k == parent.kind()).map(|(_, w)| w.clone()).collect();
+    candidates
+        .iter()
+        .filter_map(WeakNs::upgrade)
+        .filter(|ns| ns.as_namespace().parent().is_some_and(|p| p.same_as(parent)))
+        .collect()
+}
+
 /// How many namespaces of `kind` are alive.
 pub fn count(kind: NsKind) -> usize {
     REGISTRY.lock().values().filter(|(k, _)| *k == kind).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::namespace::pid::init_pid_ns;
+    use crate::namespace::user::init_user_ns;
+    use crate::namespace::{Namespace, nsfs};
+
+    #[test]
+    fn a_namespace_lives_while_anything_holds_it() {
+        let child = init_pid_ns().new_child(init_user_ns()).unwrap();
+        let grandchild = child.new_child(init_user_ns()).unwrap();
+        let child_koid = child.common().koid();
+        let kids = children_of(&NsRef::Pid(child.clone()));
+        assert_eq!(kids.len(), 1, "the tree is walkable downwards");
+        assert!(kids[0].same_as(&NsRef::Pid(grandchild.clone())));
+        drop(kids);
+        drop(child);
+        assert!(find(child_koid).is_some(), "a child namespace keeps its parent alive");
+        let file = nsfs::path_of(NsRef::Pid(grandchild.clone()));
+        let grandchild_koid = grandchild.common().koid();
+        drop(grandchild);
+        assert!(find(grandchild_koid).is_some(), "an nsfs inode (open file, bind mount) keeps it alive");
+        drop(file);
+        assert!(find(grandchild_koid).is_none(), "gone with the last holder");
+        assert!(find(child_koid).is_none(), "and its parent with it");
+    }
 }

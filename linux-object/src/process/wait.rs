@@ -178,4 +178,33 @@ mod tests {
         let got = init.process().try_wait(WaitSelector::Any, WaitOptions::WEXITED).unwrap();
         assert_eq!(got.map(|(_, s)| s), Some(WaitStatus::Exited(5)));
     }
+
+    #[test]
+    fn a_pid_namespace_init_adopts_orphans_and_takes_its_namespace_down() {
+        use crate::namespace::{CLONE_NEWPID, user::init_user_ns};
+        let outer = new_init();
+        let parent = outer.process().clone();
+        let copied = parent.nsproxy().copy(CLONE_NEWPID, &init_user_ns(), parent.pid_ns(), true).unwrap();
+        let ns_child = ChildNamespaces { proxy: copied.proxy.for_child(), mounts: None, set_tid: alloc::vec::Vec::new() };
+        let init = parent.fork(ShareFlags::default(), 17, ns_child).unwrap();
+        let ns = init.process().pid_ns().clone();
+        assert_eq!(init.process().pid_in(&ns), 1, "the first process is PID 1 inside");
+        assert_eq!(init.process().pid_in(parent.pid_ns()), init.process().pid(), "and its own number outside");
+        assert_eq!(init.process().ppid_in(&ns), 0, "its parent is invisible inside");
+        let a = init.process().fork(ShareFlags::default(), 17, ChildNamespaces::inherit(init.process())).unwrap();
+        let b = a.process().fork(ShareFlags::default(), 17, ChildNamespaces::inherit(a.process())).unwrap();
+        assert_eq!((a.process().pid_in(&ns), b.process().pid_in(&ns)), (2, 3));
+        assert_eq!(parent.pid_in(&ns), 0, "the outer world is invisible inside");
+        a.exit(WaitStatus::Exited(0));
+        assert_eq!(b.process().ppid_in(&ns), 1, "an orphan goes to the namespace's init");
+        assert_eq!(init.process().try_wait(WaitSelector::Any, WaitOptions::WEXITED).unwrap(), Some((2, WaitStatus::Exited(0))));
+        init.exit(WaitStatus::Exited(0));
+        assert!(ns.is_dying(), "no process may enter once init is dead");
+        assert!(b.process().shared_pending().contains(crate::signal::SIGKILL), "the rest get SIGKILL");
+        let init_pid = init.process().pid();
+        let all = WaitOptions::WEXITED;
+        assert_eq!(parent.try_wait(WaitSelector::Pid(init_pid), all).unwrap(), None, "init is reaped only after the others");
+        b.exit(WaitStatus::Signaled { signal: 9, core: false });
+        assert_eq!(parent.try_wait(WaitSelector::Pid(init_pid), all).unwrap(), Some((init_pid, WaitStatus::Exited(0))));
+    }
 }

@@ -194,6 +194,9 @@ table! {
     "gettimeofday" => time::sys_gettimeofday;
     "nanosleep" => time::sys_nanosleep;
     "clock_nanosleep" => time::sys_clock_nanosleep;
+    "setitimer" => time::sys_setitimer, "ITIMER_REAL only";
+    "getitimer" => time::sys_getitimer, "ITIMER_REAL only";
+    "alarm" => time::sys_alarm;
     "times" => time::sys_times;
 }
 

@@ -135,9 +135,11 @@ pub fn block_on(
     }
 }
 
-/// Wakes the sleepers whose deadline has passed. Called on timer ticks.
+/// Wakes the sleepers whose deadline has passed and fires due interval
+/// timers (SIGALRM). Called on timer ticks.
 pub fn wake_sleepers() {
     let now = timer::now_ns();
+    linux_object::process::itimer::expire(now);
     let due: alloc::vec::Vec<Weak<Task>> = {
         let mut sleepers = SLEEPERS.lock();
         let later = sleepers.split_off(&(now + 1, 0));

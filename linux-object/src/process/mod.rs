@@ -18,6 +18,7 @@
 
 pub mod creds;
 pub mod elf;
+pub mod itimer;
 pub mod pid;
 pub mod pidfd;
 pub mod rlimit;
@@ -179,6 +180,8 @@ pub struct Process {
     /// Set once the zombie is reaped: the process is gone for user space
     /// even while kernel references keep the object.
     reaped: core::sync::atomic::AtomicBool,
+    /// The ITIMER_REAL timer (setitimer, alarm); see `itimer`.
+    real_timer: Mutex<Option<itimer::RealTimer>>,
     /// When the process was created, in ns of CLOCK_MONOTONIC (/proc starttime).
     start_ns: u64,
     /// Set when this process stops using its parent's memory after a
@@ -283,6 +286,7 @@ impl Process {
             child_wait: WaitQueue::new(),
             exit_wait: WaitQueue::new(),
             reaped: core::sync::atomic::AtomicBool::new(false),
+            real_timer: Mutex::new(None),
             start_ns: crate::time::monotonic_ns(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
@@ -644,6 +648,7 @@ impl Process {
             (children, inner.parent.upgrade(), inner.exit_signal)
         };
         self.exit_wait.wake_all();
+        itimer::cancel(self);
         if ns_init_dies {
             self.zap_pid_namespace();
         }

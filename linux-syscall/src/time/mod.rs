@@ -164,3 +164,79 @@ pub fn sys_times(ctx: &mut Ctx, args: &Args) -> SysResult {
     }
     Ok(ticks(time::monotonic_ns()) as usize)
 }
+
+const ITIMER_REAL: i32 = 0;
+const ITIMER_VIRTUAL: i32 = 1;
+const ITIMER_PROF: i32 = 2;
+
+/// Reads a `struct timeval` (two longs) as ns; `EINVAL` for a negative
+/// second or a microsecond outside 0..1e6 (`get_itimerval` + `timeval_valid`).
+fn timeval_ns(raw: &[u8]) -> linux_object::Result<u64> {
+    let sec = i64::from_le_bytes(raw[0..8].try_into().unwrap_or([0; 8]));
+    let usec = i64::from_le_bytes(raw[8..16].try_into().unwrap_or([0; 8]));
+    if sec < 0 || !(0..1_000_000).contains(&usec) {
+        return_errno!(EINVAL);
+    }
+    Ok((sec as u64).saturating_mul(NSEC_PER_SEC).saturating_add(usec as u64 * 1000))
+}
+
+/// A `struct itimerval` { it_interval, it_value } from two ns values.
+fn itimerval_bytes(interval_ns: u64, value_ns: u64) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, ns) in [interval_ns, value_ns].into_iter().enumerate() {
+        // Round up to whole microseconds so a running timer never reads 0.
+        let usec_total = ns.div_ceil(1000);
+        out[i * 16..i * 16 + 8].copy_from_slice(&((usec_total / 1_000_000) as i64).to_le_bytes());
+        out[i * 16 + 8..i * 16 + 16].copy_from_slice(&((usec_total % 1_000_000) as i64).to_le_bytes());
+    }
+    out
+}
+
+/// Only ITIMER_REAL is kept; the CPU-time timers are refused.
+fn check_which(which: i32) -> linux_object::Result<()> {
+    match which {
+        ITIMER_REAL => Ok(()),
+        ITIMER_VIRTUAL | ITIMER_PROF => {
+            log::warn!("setitimer: ITIMER_VIRTUAL and ITIMER_PROF are not supported");
+            return_errno_with_message!(EINVAL, "CPU-time interval timers are not supported")
+        }
+        _ => return_errno!(EINVAL),
+    }
+}
+
+/// setitimer(which, new, old): arms or disarms the ITIMER_REAL timer
+/// (SIGALRM). A NULL `new` disarms, as Linux still allows.
+pub fn sys_setitimer(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (which, new, old) = (args.int(0), args.get(1), args.get(2));
+    check_which(which)?;
+    let (interval, value) = if new == 0 {
+        (0, 0)
+    } else {
+        let raw = UserPtr::<u8>::new(new).read_bytes(&mut vm_of(ctx)?.lock(), 32)?;
+        (timeval_ns(&raw[0..16])?, timeval_ns(&raw[16..32])?)
+    };
+    let (left, period) = linux_object::process::itimer::set(ctx.thread.process(), value, interval);
+    if old != 0 {
+        UserPtr::<u8>::new(old).write_bytes(&mut vm_of(ctx)?.lock(), &itimerval_bytes(period, left))?;
+    }
+    Ok(0)
+}
+
+pub fn sys_getitimer(ctx: &mut Ctx, args: &Args) -> SysResult {
+    check_which(args.int(0))?;
+    let (left, period) = linux_object::process::itimer::get(ctx.thread.process());
+    UserPtr::<u8>::new(args.get(1)).write_bytes(&mut vm_of(ctx)?.lock(), &itimerval_bytes(period, left))?;
+    Ok(0)
+}
+
+/// alarm(seconds) (x86_64): setitimer(ITIMER_REAL) in whole seconds;
+/// returns the seconds left on the old timer, rounded to nearest and at
+/// least 1 if one was armed (`alarm_setitimer`).
+pub fn sys_alarm(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let seconds = args.uint(0) as u64;
+    let (left, _) = linux_object::process::itimer::set(ctx.thread.process(), seconds * NSEC_PER_SEC, 0);
+    if left == 0 {
+        return Ok(0);
+    }
+    Ok(((left + NSEC_PER_SEC / 2) / NSEC_PER_SEC).max(1) as usize)
+}

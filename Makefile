@@ -53,7 +53,7 @@ check-arch-boots:
 kernel: setup check-arch-boots
 	cargo build -p nscore-kernel --target $(RUST_TARGET) --release
 
-build/%/user-tests/.stamp: $(USER_TEST_SRCS) $(BENCH_SRCS) $(USER_TEST_SCRIPTS) user-tests/include/nstest.h
+build/%/user-tests/.stamp: $(USER_TEST_SRCS) $(BENCH_SRCS) $(USER_TEST_SCRIPTS) $(wildcard user-tests/include/*.h)
 	@mkdir -p $(dir $@)
 	@set -e; for src in $(USER_TEST_SRCS); do \
 	  out=build/$*/user-tests/$${src#user-tests/}; out=$${out%.c}; mkdir -p $$(dirname $$out); \

@@ -167,7 +167,7 @@ table! {
     "tkill" => signal::sys_tkill;
     "tgkill" => signal::sys_tgkill;
     "sigaltstack" => signal::sys_sigaltstack;
-    "waitid" => signal::sys_waitid, "no P_PIDFD yet; rusage is not filled";
+    "waitid" => signal::sys_waitid, "rusage is not filled";
     // memory
     "brk" => mm::sys_brk;
     "mmap" => mm::sys_mmap, "shared file mappings are written back at unmap, not shared with read(2) before";

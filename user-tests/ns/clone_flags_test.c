@@ -18,41 +18,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "nstest.h"
-
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
-struct nst_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
-	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
-};
+#include "nsutil.h"
 
 static const char *const kinds[] = {
 	"cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children", "user", "uts",
 };
 #define NKINDS (int)(sizeof kinds / sizeof kinds[0])
-
-/* readlink(2) into a rotating static buffer, NUL-terminated; "" on failure. */
-static const char *link_of(const char *path)
-{
-	static char buf[8][128];
-	static int n;
-	char *b = buf[n++ % 8];
-	ssize_t r = readlink(path, b, sizeof buf[0] - 1);
-	b[r > 0 ? r : 0] = 0;
-	return b;
-}
 
 /* The links of all of /proc/PID/ns, pid 0 meaning self. */
 static void ns_links(pid_t pid, char out[NKINDS][128])
@@ -67,37 +38,6 @@ static void ns_links(pid_t pid, char out[NKINDS][128])
 	}
 }
 
-/* Waits for pid and returns its exit code, or 128+signal, or -1. */
-static int wait_code(pid_t pid)
-{
-	int status;
-	if (pid <= 0)
-		return -1;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
-}
-
-/* fork(2) where the child starts counting its own checks from zero. */
-static pid_t fork_child(void)
-{
-	fflush(stdout);
-	pid_t p = fork();
-	if (p == 0)
-		nst_passed = nst_failed = 0;
-	return p;
-}
-
-static void child_done(void)
-{
-	fflush(stdout);
-	_exit(nst_failed ? 1 : 0);
-}
-
 /*
  * clone(2) used like fork with extra flags (no CLONE_VM), so that a wrong
  * success is harmless: the child exits at once and is reaped. Returns the
@@ -107,38 +47,17 @@ static void child_done(void)
 static long try_clone(unsigned long flags)
 {
 	fflush(stdout);
-	long r = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-	if (r == 0)
-		syscall(SYS_exit, 0);
-	int e = errno;
-	if (r > 0)
-		waitpid(r, NULL, 0);
-	errno = e;
-	return r;
+	return tried_clone(syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0));
 }
 
-static long try_clone3(uint64_t flags)
+/* try_clone3 (nsutil.h) with just flags and exit_signal SIGCHLD set. */
+static long try_clone3_flags(uint64_t flags)
 {
 	struct nst_clone_args args;
 	memset(&args, 0, sizeof args);
 	args.flags = flags;
 	args.exit_signal = SIGCHLD;
-	fflush(stdout);
-	long r = syscall(SYS_clone3, &args, sizeof args);
-	if (r == 0)
-		syscall(SYS_exit, 0);
-	int e = errno;
-	if (r > 0)
-		waitpid(r, NULL, 0);
-	errno = e;
-	return r;
-}
-
-static char thread_stack[64 * 1024] __attribute__((aligned(16)));
-
-static int thread_fn(void *arg)
-{
-	return 0;
+	return try_clone3(&args, sizeof args);
 }
 
 int main(void)
@@ -156,15 +75,15 @@ int main(void)
 	CHECK_ERR("clone(CLONE_NEWNS|CLONE_FS) is EINVAL", try_clone(CLONE_NEWNS | CLONE_FS), EINVAL);
 	CHECK_ERR("clone(CLONE_SIGHAND) without CLONE_VM is EINVAL", try_clone(CLONE_SIGHAND), EINVAL);
 	CHECK_ERR("clone(CLONE_THREAD) without CLONE_SIGHAND is EINVAL", try_clone(CLONE_THREAD), EINVAL);
-	CHECK_ERR("clone3(CLONE_NEWNS|CLONE_FS) is EINVAL", try_clone3(CLONE_NEWNS | CLONE_FS), EINVAL);
-	CHECK_ERR("clone3 with an unknown flag bit (1 << 40) is EINVAL", try_clone3(1ULL << 40), EINVAL);
+	CHECK_ERR("clone3(CLONE_NEWNS|CLONE_FS) is EINVAL", try_clone3_flags(CLONE_NEWNS | CLONE_FS), EINVAL);
+	CHECK_ERR("clone3 with an unknown flag bit (1 << 40) is EINVAL", try_clone3_flags(1ULL << 40), EINVAL);
 
 	CHECK_EQ("unshare(0) does nothing and succeeds", unshare(0), 0);
 	CHECK_ERR("unshare with an unknown bit (0x1) is EINVAL", unshare(0x1), EINVAL);
 	CHECK_ERR("unshare(CLONE_PIDFD), not an unshare flag, is EINVAL", unshare(CLONE_PIDFD), EINVAL);
 	CHECK_ERR("unshare(CLONE_PARENT) is EINVAL", unshare(CLONE_PARENT), EINVAL);
 	CHECK_ERR("unshare(CLONE_NEWUTS|0x1) is EINVAL and unshares nothing", unshare(CLONE_NEWUTS | 0x1), EINVAL);
-	CHECK_STR("our uts namespace is unchanged", link_of("/proc/self/ns/uts"), "uts:[4026531838]");
+	CHECK_STR("our uts namespace is unchanged", link_of("/proc/self/ns/uts"), INIT_UTS_NS);
 	CHECK_EQ("unshare(CLONE_THREAD|CLONE_SIGHAND|CLONE_VM) when single-threaded succeeds",
 		 unshare(CLONE_THREAD | CLONE_SIGHAND | CLONE_VM), 0);
 
@@ -172,7 +91,7 @@ int main(void)
 	CHECK_ERR("setns(uts fd, 0x1) is EINVAL", setns(self_uts, 0x1), EINVAL);
 	CHECK_ERR("setns(uts fd, CLONE_NEWUTS|CLONE_NEWPID) is EINVAL", setns(self_uts, CLONE_NEWUTS | CLONE_NEWPID), EINVAL);
 	CHECK_ERR("setns(-1, CLONE_NEWUTS) is EBADF", setns(-1, CLONE_NEWUTS), EBADF);
-	int pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+	int pidfd = pidfd_open(getpid(), 0);
 	CHECK_ERR("setns(pidfd, CLONE_NEWUTS|0x1) is EINVAL", setns(pidfd, CLONE_NEWUTS | 0x1), EINVAL);
 	CHECK_OK("setns(own pidfd, CLONE_NEWUTS) into our own namespace works", setns(pidfd, CLONE_NEWUTS));
 	close(pidfd);
@@ -238,7 +157,7 @@ int main(void)
 		CHECK_ERR("an unknown bit is EINVAL even then (checked first)", unshare(CLONE_NEWUTS | 0x1), EINVAL);
 		CHECK_ERR("clone(CLONE_NEWPID) is EPERM", try_clone(CLONE_NEWPID), EPERM);
 		CHECK_ERR("clone(CLONE_NEWUTS) is EPERM", try_clone(CLONE_NEWUTS), EPERM);
-		CHECK_ERR("clone3(CLONE_NEWTIME) is EPERM", try_clone3(CLONE_NEWTIME), EPERM);
+		CHECK_ERR("clone3(CLONE_NEWTIME) is EPERM", try_clone3_flags(CLONE_NEWTIME), EPERM);
 		CHECK_ERR("clone(CLONE_NEWNS|CLONE_FS) is still EINVAL, not EPERM", try_clone(CLONE_NEWNS | CLONE_FS), EINVAL);
 		CHECK_ERR("setns(uts fd, CLONE_NEWUTS) is EPERM", setns(self_uts, CLONE_NEWUTS), EPERM);
 		CHECK_ERR("setns(pid fd, CLONE_NEWPID) is EPERM", setns(pid_fd, CLONE_NEWPID), EPERM);

@@ -19,11 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "nstest.h"
+#include "nsutil.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
 #endif
@@ -46,66 +43,24 @@ static const struct {
 	unsigned long long ino;
 	int type;
 } kinds[] = {
-	{ "cgroup", "cgroup:[4026531835]", 4026531835ULL, CLONE_NEWCGROUP },
-	{ "ipc", "ipc:[4026531839]", 4026531839ULL, CLONE_NEWIPC },
-	{ "mnt", "mnt:[4026531832]", 4026531832ULL, CLONE_NEWNS },
-	{ "net", "net:[4026531833]", 4026531833ULL, CLONE_NEWNET },
-	{ "pid", "pid:[4026531836]", 4026531836ULL, CLONE_NEWPID },
-	{ "pid_for_children", "pid:[4026531836]", 4026531836ULL, CLONE_NEWPID },
-	{ "time", "time:[4026531834]", 4026531834ULL, CLONE_NEWTIME },
-	{ "time_for_children", "time:[4026531834]", 4026531834ULL, CLONE_NEWTIME },
-	{ "user", "user:[4026531837]", 4026531837ULL, CLONE_NEWUSER },
-	{ "uts", "uts:[4026531838]", 4026531838ULL, CLONE_NEWUTS },
+	{ "cgroup", INIT_CGROUP_NS, INIT_CGROUP_INO, CLONE_NEWCGROUP },
+	{ "ipc", INIT_IPC_NS, INIT_IPC_INO, CLONE_NEWIPC },
+	{ "mnt", INIT_MNT_NS, INIT_MNT_INO, CLONE_NEWNS },
+	{ "net", INIT_NET_NS, INIT_NET_INO, CLONE_NEWNET },
+	{ "pid", INIT_PID_NS, INIT_PID_INO, CLONE_NEWPID },
+	{ "pid_for_children", INIT_PID_NS, INIT_PID_INO, CLONE_NEWPID },
+	{ "time", INIT_TIME_NS, INIT_TIME_INO, CLONE_NEWTIME },
+	{ "time_for_children", INIT_TIME_NS, INIT_TIME_INO, CLONE_NEWTIME },
+	{ "user", INIT_USER_NS, INIT_USER_INO, CLONE_NEWUSER },
+	{ "uts", INIT_UTS_NS, INIT_UTS_INO, CLONE_NEWUTS },
 };
 #define NKINDS (int)(sizeof kinds / sizeof kinds[0])
-
-/* readlink(2) into a rotating static buffer, NUL-terminated; "" on failure. */
-static const char *link_of(const char *path)
-{
-	static char buf[8][128];
-	static int n;
-	char *b = buf[n++ % 8];
-	ssize_t r = readlink(path, b, sizeof buf[0] - 1);
-	b[r > 0 ? r : 0] = 0;
-	return b;
-}
 
 static const char *fd_link(int fd)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	return link_of(path);
-}
-
-/* Waits for pid and returns its exit code, or 128+signal, or -1. */
-static int wait_code(pid_t pid)
-{
-	int status;
-	if (pid <= 0)
-		return -1;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
-}
-
-/* fork(2) where the child starts counting its own checks from zero. */
-static pid_t fork_child(void)
-{
-	fflush(stdout);
-	pid_t p = fork();
-	if (p == 0)
-		nst_passed = nst_failed = 0;
-	return p;
-}
-
-static void child_done(void)
-{
-	fflush(stdout);
-	_exit(nst_failed ? 1 : 0);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -175,7 +130,7 @@ int main(void)
 	fd2 = ioctl(fd, NS_GET_USERNS);
 	CHECK_OK("NS_GET_USERNS on a uts fd returns a new fd", fd2);
 	CHECK("which is a new descriptor", fd2 != fd);
-	CHECK_STR("naming the initial user namespace", fd_link(fd2), "user:[4026531837]");
+	CHECK_STR("naming the initial user namespace", fd_link(fd2), INIT_USER_NS);
 	CHECK_EQ("NS_GET_NSTYPE on it gives CLONE_NEWUSER", ioctl(fd2, NS_GET_NSTYPE), CLONE_NEWUSER);
 	CHECK("the new fd is close-on-exec", (fcntl(fd2, F_GETFD) & FD_CLOEXEC) != 0);
 	uid_t uid = 12345;
@@ -200,7 +155,7 @@ int main(void)
 	fd = open("/proc/self/ns/pid", O_RDONLY);
 	CHECK_ERR("NS_GET_PARENT on the initial pid namespace is EPERM", ioctl(fd, NS_GET_PARENT), EPERM);
 	fd2 = ioctl(fd, NS_GET_USERNS);
-	CHECK_STR("NS_GET_USERNS on a pid fd names the initial user namespace", fd_link(fd2), "user:[4026531837]");
+	CHECK_STR("NS_GET_USERNS on a pid fd names the initial user namespace", fd_link(fd2), INIT_USER_NS);
 	close(fd2);
 	CHECK_ERR("NS_GET_OWNER_UID on a pid fd is EINVAL", ioctl(fd, NS_GET_OWNER_UID, &uid), EINVAL);
 	close(fd);
@@ -209,8 +164,7 @@ int main(void)
 	char c;
 	pipe(go);
 	pipe(ready);
-	fflush(stdout);
-	pid_t pid = syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+	pid_t pid = fork_newpid();
 	if (pid == 0) {
 		alarm(20);
 		close(go[1]);
@@ -230,7 +184,7 @@ int main(void)
 	fd2 = ioctl(fd, NS_GET_PARENT);
 	CHECK_OK("NS_GET_PARENT on the child's pid namespace", fd2);
 	CHECK("gives an fd of our own pid namespace (same st_ino)", fstat(fd2, &st2) == 0 && st2.st_ino == st.st_ino);
-	CHECK_STR("whose link is the initial pid namespace", fd_link(fd2), "pid:[4026531836]");
+	CHECK_STR("whose link is the initial pid namespace", fd_link(fd2), INIT_PID_NS);
 	CHECK_ERR("and NS_GET_PARENT on that is EPERM", ioctl(fd2, NS_GET_PARENT), EPERM);
 	close(fd2);
 	CHECK_EQ("NS_GET_NSTYPE on the child's pid namespace", ioctl(fd, NS_GET_NSTYPE), CLONE_NEWPID);
@@ -249,7 +203,7 @@ int main(void)
 	snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)pid);
 	CHECK_ERR("readlink of a zombie's ns/uts is ENOENT", readlink(path, buf, sizeof buf), ENOENT);
 	snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)pid);
-	CHECK_STR("a zombie's ns/pid still reads", link_of(path), "pid:[4026531836]");
+	CHECK_STR("a zombie's ns/pid still reads", link_of(path), INIT_PID_NS);
 	wait_code(pid);
 
 	/* An open ns fd keeps a UTS namespace alive after its process exits. */

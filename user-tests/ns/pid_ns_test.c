@@ -27,20 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nstest.h"
-
-#define INIT_PID_NS "pid:[4026531836]"
-
-/* readlink(2) into a rotating static buffer, NUL-terminated; "" on failure. */
-static const char *link_of(const char *path)
-{
-	static char buf[8][128];
-	static int n;
-	char *b = buf[n++ % 8];
-	ssize_t r = readlink(path, b, sizeof buf[0] - 1);
-	b[r > 0 ? r : 0] = 0;
-	return b;
-}
+#include "nsutil.h"
 
 /*
  * The value of the line "key:\t..." of a /proc status file, without the
@@ -75,51 +62,6 @@ static const char *status_field(const char *path, const char *key)
 	return out;
 }
 
-/* Waits for pid and returns its exit code, or 128+signal, or -1. */
-static int wait_code(pid_t pid)
-{
-	int status;
-	if (pid <= 0)
-		return -1;
-	pid_t r;
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	if (r != pid)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
-}
-
-/* fork(2) where the child starts counting its own checks from zero. */
-static pid_t fork_child(void)
-{
-	fflush(stdout);
-	pid_t p = fork();
-	if (p == 0)
-		nst_passed = nst_failed = 0;
-	return p;
-}
-
-static void child_done(void)
-{
-	fflush(stdout);
-	_exit(nst_failed ? 1 : 0);
-}
-
-/* fork(2) with CLONE_NEWPID, through the raw system call. */
-static pid_t fork_newpid(void)
-{
-	fflush(stdout);
-	pid_t p = syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
-	if (p == 0)
-		nst_passed = nst_failed = 0;
-	return p;
-}
-
 /* Reaps every child; returns how many had a non-zero exit code or signal. */
 static int reap_all(void)
 {
@@ -129,13 +71,6 @@ static int reap_all(void)
 		if (r > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 			bad++;
 	return bad;
-}
-
-static char thread_stack[64 * 1024] __attribute__((aligned(16)));
-
-static int thread_fn(void *arg)
-{
-	return 0;
 }
 
 /* clone(2) of a thread (with its own stack, so a wrong success is harmless). */

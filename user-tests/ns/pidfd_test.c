@@ -17,104 +17,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "nstest.h"
+#include "nsutil.h"
 
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
 #ifndef P_PIDFD
 #define P_PIDFD 3
-#endif
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
 #endif
 #ifndef PIDFD_NONBLOCK
 #define PIDFD_NONBLOCK O_NONBLOCK
 #endif
 
-/* struct clone_args of clone3(2), version 2 (88 bytes). */
-struct nst_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
-	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
-};
-
-static int pidfd_open(pid_t pid, unsigned int flags)
-{
-	return syscall(SYS_pidfd_open, pid, flags);
-}
-
 static int pidfd_send_signal(int fd, int sig, siginfo_t *info, unsigned int flags)
 {
 	return syscall(SYS_pidfd_send_signal, fd, sig, info, flags);
-}
-
-/* clone3 used like fork: the child starts counting its checks from zero. */
-static pid_t clone3_fork(struct nst_clone_args *args, size_t size)
-{
-	fflush(stdout);
-	pid_t p = syscall(SYS_clone3, args, size);
-	if (p == 0)
-		nst_passed = nst_failed = 0;
-	return p;
-}
-
-/*
- * clone3 that is expected to fail: should it succeed, the child leaves at
- * once (SYS_exit, which is also safe for a wrongly created thread) and the
- * parent reaps it. Returns the system call's result with errno.
- */
-static long try_clone3(struct nst_clone_args *args, size_t size)
-{
-	fflush(stdout);
-	long r = syscall(SYS_clone3, args, size);
-	if (r == 0)
-		syscall(SYS_exit, 0);
-	int e = errno;
-	if (r > 0)
-		waitpid(r, NULL, 0);
-	errno = e;
-	return r;
-}
-
-/* fork(2) where the child starts counting its own checks from zero. */
-static pid_t fork_child(void)
-{
-	fflush(stdout);
-	pid_t p = fork();
-	if (p == 0)
-		nst_passed = nst_failed = 0;
-	return p;
-}
-
-static void child_done(void)
-{
-	fflush(stdout);
-	_exit(nst_failed ? 1 : 0);
-}
-
-/* Waits for pid and returns its exit code, or 128+signal, or -1. */
-static int wait_code(pid_t pid)
-{
-	int status;
-	if (pid <= 0)
-		return -1;
-	pid_t r;
-	do
-		r = waitpid(pid, &status, 0);
-	while (r < 0 && errno == EINTR);
-	if (r != pid)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
 }
 
 /* A child blocked reading a pipe; it exits with code when the pipe closes. */
@@ -354,10 +271,8 @@ static void test_siginfo_translation(void)
 	char c;
 	pipe(ready);
 	pipe(go);
-	fflush(stdout);
-	pid_t pid = syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
+	pid_t pid = fork_newpid();
 	if (pid == 0) {
-		nst_passed = nst_failed = 0;
 		alarm(20);
 		close(ready[0]);
 		close(go[1]);

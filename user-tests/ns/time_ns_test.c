@@ -23,33 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nstest.h"
+#include "nsutil.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-
-#define INIT_TIME_NS "time:[4026531834]"
 #define SEC 1000000000LL
-
-struct nst_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
-	uint64_t stack, stack_size, tls, set_tid, set_tid_size, cgroup;
-};
-
-/* readlink(2) into a rotating static buffer, NUL-terminated; "" on failure. */
-static const char *link_of(const char *path)
-{
-	static char buf[8][128];
-	static int n;
-	char *b = buf[n++ % 8];
-	ssize_t r = readlink(path, b, sizeof buf[0] - 1);
-	b[r > 0 ? r : 0] = 0;
-	return b;
-}
 
 static long long now(clockid_t clk)
 {
@@ -84,37 +60,6 @@ static const char *read_file(const char *path)
 	b[r > 0 ? r : 0] = 0;
 	close(fd);
 	return b;
-}
-
-/* Waits for pid and returns its exit code, or 128+signal, or -1. */
-static int wait_code(pid_t pid)
-{
-	int status;
-	if (pid <= 0)
-		return -1;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
-}
-
-/* fork(2) where the child starts counting its own checks from zero. */
-static pid_t fork_child(void)
-{
-	fflush(stdout);
-	pid_t p = fork();
-	if (p == 0)
-		nst_passed = nst_failed = 0;
-	return p;
-}
-
-static void child_done(void)
-{
-	fflush(stdout);
-	_exit(nst_failed ? 1 : 0);
 }
 
 #define ZERO_OFFSETS "monotonic           0         0\nboottime            0         0\n"
@@ -258,10 +203,8 @@ int main(void)
 	args.flags = CLONE_NEWTIME;
 	args.exit_signal = SIGCHLD;
 	long long m0 = now(CLOCK_MONOTONIC);
-	fflush(stdout);
-	p = syscall(SYS_clone3, &args, sizeof args);
+	p = clone3_fork(&args, sizeof args);
 	if (p == 0) {
-		nst_passed = nst_failed = 0;
 		const char *l = link_of("/proc/self/ns/time");
 		CHECK("the clone3(CLONE_NEWTIME) child is in a new time namespace",
 		      strncmp(l, "time:[", 6) == 0 && strcmp(l, INIT_TIME_NS) != 0);

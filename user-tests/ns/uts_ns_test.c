@@ -19,52 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "nstest.h"
-
-#define INIT_UTS "uts:[4026531838]"
-#define INIT_UTS_INO 4026531838ULL
-
-/* readlink(2) into a static buffer, NUL-terminated; "" on failure. */
-static const char *link_of(const char *path)
-{
-	static char buf[4][128];
-	static int n;
-	char *b = buf[n++ % 4];
-	ssize_t r = readlink(path, b, sizeof buf[0] - 1);
-	b[r > 0 ? r : 0] = 0;
-	return b;
-}
-
-/* Waits for pid and returns its exit code, or 128+signal, or -1. */
-static int wait_code(pid_t pid)
-{
-	int status;
-	if (pid <= 0)
-		return -1;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return -1;
-}
-
-/* fork(2) where the child starts counting its own checks from zero. */
-static pid_t fork_child(void)
-{
-	fflush(stdout);
-	pid_t p = fork();
-	if (p == 0)
-		nst_passed = nst_failed = 0;
-	return p;
-}
-
-static void child_done(void)
-{
-	fflush(stdout);
-	_exit(nst_failed ? 1 : 0);
-}
+#include "nsutil.h"
 
 int main(void)
 {
@@ -77,7 +32,7 @@ int main(void)
 	alarm(20);
 	signal(SIGPIPE, SIG_IGN);
 	CHECK_OK("uname works", uname(&orig));
-	CHECK_STR("/proc/self/ns/uts names the initial UTS namespace", link_of("/proc/self/ns/uts"), INIT_UTS);
+	CHECK_STR("/proc/self/ns/uts names the initial UTS namespace", link_of("/proc/self/ns/uts"), INIT_UTS_NS);
 	CHECK_OK("stat /proc/self/ns/uts", stat("/proc/self/ns/uts", &st_parent));
 	CHECK_EQ("its inode number is the one in the link", st_parent.st_ino, INIT_UTS_INO);
 
@@ -103,7 +58,7 @@ int main(void)
 		CHECK_OK("unshare(CLONE_NEWUTS) as root", unshare(CLONE_NEWUTS));
 		const char *l = link_of("/proc/self/ns/uts");
 		CHECK("after unshare the link names another uts namespace",
-		      strncmp(l, "uts:[", 5) == 0 && strcmp(l, INIT_UTS) != 0);
+		      strncmp(l, "uts:[", 5) == 0 && strcmp(l, INIT_UTS_NS) != 0);
 		CHECK_OK("stat the new /proc/self/ns/uts", stat("/proc/self/ns/uts", &st));
 		CHECK("its st_ino differs from the initial namespace's", st.st_ino != st_parent.st_ino);
 		CHECK("and matches the number in the link",
@@ -147,14 +102,14 @@ int main(void)
 	CHECK_OK("uname in the parent", uname(&u));
 	CHECK_STR("the child's sethostname is invisible to the parent", u.nodename, orig.nodename);
 	CHECK_STR("so is its setdomainname", u.domainname, orig.domainname);
-	CHECK_STR("the parent's link is unchanged", link_of("/proc/self/ns/uts"), INIT_UTS);
+	CHECK_STR("the parent's link is unchanged", link_of("/proc/self/ns/uts"), INIT_UTS_NS);
 
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)a);
 	char alink[128];
 	snprintf(alink, sizeof alink, "%s", link_of(path));
 	CHECK("the parent reads the child's uts link, a different namespace",
-	      strncmp(alink, "uts:[", 5) == 0 && strcmp(alink, INIT_UTS) != 0);
+	      strncmp(alink, "uts:[", 5) == 0 && strcmp(alink, INIT_UTS_NS) != 0);
 
 	/* Child B joins A's namespace with setns(2). */
 	b = fork_child();
@@ -230,7 +185,7 @@ int main(void)
 		struct stat st2;
 		const char *l = link_of("/proc/self/ns/uts");
 		int code = 0;
-		if (strncmp(l, "uts:[", 5) != 0 || strcmp(l, INIT_UTS) == 0)
+		if (strncmp(l, "uts:[", 5) != 0 || strcmp(l, INIT_UTS_NS) == 0)
 			code |= 1;
 		if (stat("/proc/self/ns/uts", &st2) || st2.st_ino == st_parent.st_ino)
 			code |= 2;
@@ -245,6 +200,6 @@ int main(void)
 		 wait_code(a), 0);
 	uname(&u);
 	CHECK_STR("the clone child's host name did not leak out", u.nodename, orig.nodename);
-	CHECK_STR("the parent is still in the initial namespace", link_of("/proc/self/ns/uts"), INIT_UTS);
+	CHECK_STR("the parent is still in the initial namespace", link_of("/proc/self/ns/uts"), INIT_UTS_NS);
 	NST_DONE();
 }

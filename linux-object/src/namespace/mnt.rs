@@ -9,7 +9,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::{Namespace, NsCommon, NsKind, NsRef, UserNamespace, registry};
+use super::{NsCommon, NsKind, NsRef, UserNamespace, registry};
 use crate::fs::mount::{Mount, MountTree};
 use crate::sync::Once;
 
@@ -17,6 +17,8 @@ pub struct MountNamespace {
     common: NsCommon,
     tree: Arc<MountTree>,
 }
+
+super::namespace_object!(MountNamespace);
 
 /// A mount of the old tree and its copy in the new one.
 pub type MountMap = Vec<(Arc<Mount>, Arc<Mount>)>;
@@ -38,18 +40,6 @@ impl MountNamespace {
     pub fn copy(&self, owner: Arc<UserNamespace>) -> (Arc<Self>, MountMap) {
         let (tree, map) = self.tree.clone_tree_with_map();
         (Self::create(NsCommon::new(NsKind::Mnt, Some(owner)), tree), map)
-    }
-}
-
-impl Namespace for MountNamespace {
-    fn common(&self) -> &NsCommon {
-        &self.common
-    }
-}
-
-impl Drop for MountNamespace {
-    fn drop(&mut self) {
-        registry::remove(self.common.koid());
     }
 }
 

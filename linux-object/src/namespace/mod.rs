@@ -163,11 +163,26 @@ impl NsCommon {
 /// the registry).
 pub trait Namespace: Send + Sync {
     fn common(&self) -> &NsCommon;
-    /// The parent, for the hierarchical kinds (PID, user): `NS_GET_PARENT`.
-    fn parent(&self) -> Option<NsRef> {
-        None
-    }
 }
+
+/// Makes a struct with a `common: NsCommon` field a namespace: implements
+/// [`Namespace`], and a `Drop` that takes it out of the registry.
+macro_rules! namespace_object {
+    ($ty:ty) => {
+        impl $crate::namespace::Namespace for $ty {
+            fn common(&self) -> &$crate::namespace::NsCommon {
+                &self.common
+            }
+        }
+
+        impl Drop for $ty {
+            fn drop(&mut self) {
+                $crate::namespace::registry::remove(self.common.koid());
+            }
+        }
+    };
+}
+use namespace_object;
 
 /// A counted reference to a namespace of any kind (Linux passes `struct
 /// ns_common *` and uses container_of; we keep the type).
@@ -199,6 +214,14 @@ impl NsRef {
     pub fn common(&self) -> &NsCommon {
         self.as_namespace().common()
     }
+    /// The parent, for the hierarchical kinds (PID, user): `NS_GET_PARENT`.
+    pub fn parent(&self) -> Option<NsRef> {
+        match self {
+            NsRef::Pid(ns) => ns.parent().cloned().map(NsRef::Pid),
+            NsRef::User(ns) => ns.parent().cloned().map(NsRef::User),
+            _ => None,
+        }
+    }
     pub fn kind(&self) -> NsKind {
         self.common().kind()
     }
@@ -222,17 +245,7 @@ macro_rules! initial_only_namespace {
             common: $crate::namespace::NsCommon,
         }
 
-        impl $crate::namespace::Namespace for $name {
-            fn common(&self) -> &$crate::namespace::NsCommon {
-                &self.common
-            }
-        }
-
-        impl Drop for $name {
-            fn drop(&mut self) {
-                $crate::namespace::registry::remove(self.common.koid());
-            }
-        }
+        $crate::namespace::namespace_object!($name);
 
         static INIT: $crate::sync::Once<alloc::sync::Arc<$name>> = $crate::sync::Once::new();
 

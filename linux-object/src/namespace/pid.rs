@@ -14,7 +14,7 @@ use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
-use super::{Namespace, NsCommon, NsKind, NsRef, UserNamespace, registry};
+use super::{NsCommon, NsKind, NsRef, UserNamespace, registry};
 use crate::error::{Errno, Result};
 use crate::process::Process;
 use crate::process::pid::{Pid, PidAllocator};
@@ -30,6 +30,8 @@ pub struct PidNamespace {
     /// Protected by the mutex; taken before the process table's lock.
     inner: Mutex<PidNsInner>,
 }
+
+super::namespace_object!(PidNamespace);
 
 struct PidNsInner {
     numbers: PidAllocator,
@@ -128,21 +130,6 @@ impl PidNamespace {
     /// Numbers in use in this namespace (threads included).
     pub fn count(&self) -> usize {
         self.inner.lock().numbers.count()
-    }
-}
-
-impl Namespace for PidNamespace {
-    fn common(&self) -> &NsCommon {
-        &self.common
-    }
-    fn parent(&self) -> Option<NsRef> {
-        self.parent.clone().map(NsRef::Pid)
-    }
-}
-
-impl Drop for PidNamespace {
-    fn drop(&mut self) {
-        registry::remove(self.common.koid());
     }
 }
 

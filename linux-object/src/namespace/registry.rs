@@ -82,7 +82,7 @@ pub fn children_of(parent: &NsRef) -> alloc::vec::Vec<NsRef> {
     candidates
         .iter()
         .filter_map(WeakNs::upgrade)
-        .filter(|ns| ns.as_namespace().parent().is_some_and(|p| p.same_as(parent)))
+        .filter(|ns| ns.parent().is_some_and(|p| p.same_as(parent)))
         .collect()
 }
 

@@ -11,7 +11,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use super::{Namespace, NsCommon, NsKind, NsRef, UserNamespace, registry};
+use super::{NsCommon, NsKind, NsRef, UserNamespace, registry};
 use crate::error::{Errno, Result};
 use crate::sync::{Mutex, Once};
 
@@ -33,6 +33,8 @@ pub struct TimeNamespace {
     /// Set when the first process enters (Linux's `frozen_offsets`).
     frozen: AtomicBool,
 }
+
+super::namespace_object!(TimeNamespace);
 
 /// `KTIME_SEC_MAX / 2`: kernel/time/namespace.c refuses offsets that could
 /// overflow clock arithmetic (`ERANGE`).
@@ -142,18 +144,6 @@ pub fn current() -> Arc<TimeNamespace> {
     match crate::hal::hal().current_thread() {
         Some(thread) => thread.process().nsproxy().time.clone(),
         None => init_time_ns(),
-    }
-}
-
-impl Namespace for TimeNamespace {
-    fn common(&self) -> &NsCommon {
-        &self.common
-    }
-}
-
-impl Drop for TimeNamespace {
-    fn drop(&mut self) {
-        registry::remove(self.common.koid());
     }
 }
 

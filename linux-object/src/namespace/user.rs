@@ -10,12 +10,13 @@
 
 use alloc::sync::Arc;
 
-use super::{Namespace, NsCommon, NsKind, NsRef, registry};
+use super::{NsCommon, NsKind, NsRef, registry};
 use crate::process::Credentials;
 use crate::process::creds::Uid;
 use crate::sync::Once;
 
 /// Capability numbers (include/uapi/linux/capability.h) the namespace code asks for.
+pub const CAP_SYS_PTRACE: u32 = 19;
 pub const CAP_SYS_ADMIN: u32 = 21;
 pub const CAP_SYS_TIME: u32 = 25;
 
@@ -30,6 +31,8 @@ pub struct UserNamespace {
     /// (`NS_GET_OWNER_UID`).
     owner_uid: Uid,
 }
+
+super::namespace_object!(UserNamespace);
 
 impl UserNamespace {
     pub fn parent(&self) -> Option<&Arc<UserNamespace>> {
@@ -53,21 +56,6 @@ impl UserNamespace {
                 None => return false,
             }
         }
-    }
-}
-
-impl Namespace for UserNamespace {
-    fn common(&self) -> &NsCommon {
-        &self.common
-    }
-    fn parent(&self) -> Option<NsRef> {
-        self.parent.clone().map(NsRef::User)
-    }
-}
-
-impl Drop for UserNamespace {
-    fn drop(&mut self) {
-        registry::remove(self.common.koid());
     }
 }
 

@@ -8,7 +8,7 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 
-use super::{Namespace, NsCommon, NsKind, NsRef, UserNamespace, registry};
+use super::{NsCommon, NsKind, NsRef, UserNamespace, registry};
 use crate::error::{Errno, Result};
 use crate::sync::{Mutex, Once};
 
@@ -20,6 +20,8 @@ pub struct UtsNamespace {
     /// Protected by the mutex: (nodename, domainname).
     names: Mutex<(String, String)>,
 }
+
+super::namespace_object!(UtsNamespace);
 
 impl UtsNamespace {
     fn create(common: NsCommon, nodename: &str, domainname: &str) -> Arc<Self> {
@@ -81,21 +83,10 @@ pub fn init_uts() -> Arc<UtsNamespace> {
         .clone()
 }
 
-impl Namespace for UtsNamespace {
-    fn common(&self) -> &NsCommon {
-        &self.common
-    }
-}
-
-impl Drop for UtsNamespace {
-    fn drop(&mut self) {
-        registry::remove(self.common.koid());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::namespace::Namespace;
 
     #[test]
     fn names_and_limits() {

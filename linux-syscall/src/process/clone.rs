@@ -10,6 +10,11 @@ use linux_object::{return_errno, return_errno_with_message};
 
 use crate::{Arch, Args, Ctx, SysResult, vm_of};
 
+// The CLONE_NEW* flags live with the namespaces.
+pub use linux_object::namespace::{
+    CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
+};
+
 pub const CSIGNAL: u64 = 0xff;
 pub const CLONE_VM: u64 = 0x100;
 pub const CLONE_FS: u64 = 0x200;
@@ -20,7 +25,6 @@ pub const CLONE_PTRACE: u64 = 0x2000;
 pub const CLONE_VFORK: u64 = 0x4000;
 pub const CLONE_PARENT: u64 = 0x8000;
 pub const CLONE_THREAD: u64 = 0x1_0000;
-pub const CLONE_NEWNS: u64 = 0x2_0000;
 pub const CLONE_SYSVSEM: u64 = 0x4_0000;
 pub const CLONE_SETTLS: u64 = 0x8_0000;
 pub const CLONE_PARENT_SETTID: u64 = 0x10_0000;
@@ -28,14 +32,7 @@ pub const CLONE_CHILD_CLEARTID: u64 = 0x20_0000;
 pub const CLONE_DETACHED: u64 = 0x40_0000;
 pub const CLONE_UNTRACED: u64 = 0x80_0000;
 pub const CLONE_CHILD_SETTID: u64 = 0x100_0000;
-pub const CLONE_NEWCGROUP: u64 = 0x200_0000;
-pub const CLONE_NEWUTS: u64 = 0x400_0000;
-pub const CLONE_NEWIPC: u64 = 0x800_0000;
-pub const CLONE_NEWUSER: u64 = 0x1000_0000;
-pub const CLONE_NEWPID: u64 = 0x2000_0000;
-pub const CLONE_NEWNET: u64 = 0x4000_0000;
 pub const CLONE_IO: u64 = 0x8000_0000;
-pub const CLONE_NEWTIME: u64 = 0x80;
 /// clone3 only: reset every handled signal to default in the child.
 pub const CLONE_CLEAR_SIGHAND: u64 = 0x1_0000_0000;
 /// clone3 only: start the child in the cgroup `cgroup` names.

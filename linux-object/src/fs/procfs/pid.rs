@@ -219,6 +219,23 @@ fn fd_dir(weak: Weak<Process>, pid: u32, owner: (u32, u32)) -> Arc<dyn INode> {
     })
 }
 
+/// Whether the reader may look at `process`'s namespaces: Linux asks
+/// `ptrace_may_access(PTRACE_MODE_READ_FSCREDS)`, which without privilege
+/// means the reader's fsuid is the target's real, effective and saved uid
+/// (and likewise for groups). `EACCES` otherwise.
+fn may_inspect(process: &Process) -> Result<()> {
+    let Some(reader) = crate::hal::hal().current_thread() else { return Ok(()) };
+    let me = reader.process().creds.lock().clone();
+    let target = process.creds.lock().clone();
+    let same_user = [target.uid, target.euid, target.suid].iter().all(|&u| u == me.fsuid)
+        && [target.gid, target.egid, target.sgid].iter().all(|&g| g == me.fsgid);
+    if same_user || crate::namespace::ns_capable(&me, &target.user_ns(), crate::namespace::user::CAP_SYS_PTRACE) {
+        Ok(())
+    } else {
+        Err(Errno::EACCES.into())
+    }
+}
+
 /// /proc/PID/ns: one magic link per namespace kind (namespaces(7)).
 /// `readlink` gives "uts:[4026531838]"; opening one gives an nsfs file.
 fn ns_dir(weak: Weak<Process>, pid: u32, owner: (u32, u32)) -> Arc<dyn INode> {
@@ -233,6 +250,7 @@ fn ns_dir(weak: Weak<Process>, pid: u32, owner: (u32, u32)) -> Arc<dyn INode> {
                     let weak = weak.clone();
                     move || -> Result<NsRef> {
                         let process = alive(&weak)?;
+                        may_inspect(&process)?;
                         // An exited process has released its namespaces
                         // (`exit_task_namespaces`); its PID and user ones
                         // stay reachable through its pid and creds.

@@ -10,7 +10,10 @@ use alloc::vec::Vec;
 
 use linux_object::fs::file::{FileLike, InodeFile, OpenFlags};
 use linux_object::mm::user::UserPtr;
-use linux_object::namespace::nsfs::{self, NS_GET_NSTYPE, NS_GET_OWNER_UID, NS_GET_PARENT, NS_GET_USERNS};
+use linux_object::namespace::nsfs::{
+    self, NS_GET_NSTYPE, NS_GET_OWNER_UID, NS_GET_PARENT, NS_GET_PID_FROM_PIDNS, NS_GET_PID_IN_PIDNS,
+    NS_GET_TGID_FROM_PIDNS, NS_GET_TGID_IN_PIDNS, NS_GET_USERNS,
+};
 use linux_object::namespace::nsproxy::ALL_NEW;
 use linux_object::namespace::user::CAP_SYS_ADMIN;
 use linux_object::namespace::{CLONE_NEWNS, CLONE_NEWUSER, Namespace, NsKind, NsProxy, NsRef, ns_capable};
@@ -241,6 +244,29 @@ fn nsfs_request(ctx: &Ctx, ns: &NsRef, request: u32, arg: usize) -> SysResult {
             let NsRef::User(user) = ns else { return_errno!(EINVAL) };
             UserPtr::<u32>::new(arg).write(&mut vm_of(ctx)?.lock(), &user.owner_uid())?;
             Ok(0)
+        }
+        NS_GET_PID_FROM_PIDNS | NS_GET_TGID_FROM_PIDNS | NS_GET_PID_IN_PIDNS | NS_GET_TGID_IN_PIDNS => {
+            // Translate a PID between the file's PID namespace and the
+            // caller's (`ns_ioctl` in fs/nsfs.c): ESRCH where the task is
+            // not visible.
+            let NsRef::Pid(pid_ns) = ns else { return_errno!(EINVAL) };
+            let nr = arg as u32 as Pid;
+            let into_file_ns = matches!(request, NS_GET_PID_IN_PIDNS | NS_GET_TGID_IN_PIDNS);
+            let thread = if into_file_ns {
+                crate::process::thread_by_vpid(ctx, nr)
+            } else {
+                linux_object::process::find_thread_in(pid_ns, nr)
+            };
+            let thread = thread.ok_or(Errno::ESRCH)?;
+            let view = if into_file_ns { pid_ns.clone() } else { process.pid_ns().clone() };
+            let out = match request {
+                NS_GET_PID_FROM_PIDNS | NS_GET_PID_IN_PIDNS => thread.tid_in(&view),
+                _ => thread.process().pid_in(&view),
+            };
+            if out == 0 {
+                return_errno!(ESRCH);
+            }
+            Ok(out as usize)
         }
         _ => return_errno!(ENOTTY),
     }

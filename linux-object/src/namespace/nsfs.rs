@@ -25,6 +25,12 @@ pub const NS_GET_USERNS: u32 = 0xb701;
 pub const NS_GET_PARENT: u32 = 0xb702;
 pub const NS_GET_NSTYPE: u32 = 0xb703;
 pub const NS_GET_OWNER_UID: u32 = 0xb704;
+/// PID translation through a PID-namespace file (Linux 6.11,
+/// `_IOR(0xb7, 6..9, int)`; the argument is the PID itself).
+pub const NS_GET_PID_FROM_PIDNS: u32 = 0x8004_b706;
+pub const NS_GET_TGID_FROM_PIDNS: u32 = 0x8004_b707;
+pub const NS_GET_PID_IN_PIDNS: u32 = 0x8004_b708;
+pub const NS_GET_TGID_IN_PIDNS: u32 = 0x8004_b709;
 
 /// The inode of one namespace.
 pub struct NsInode {

@@ -14,9 +14,11 @@ use crate::sync::{Mutex, Once};
 pub struct Thread {
     koid: KoId,
     /// The TID in the initial PID namespace (the thread table's key).
-    tid: Pid,
-    /// The TID at every level of the process's PID namespace.
-    kpid: Arc<KernelPid>,
+    /// Changes once at most: a non-leader that execs takes the leader's.
+    tid: core::sync::atomic::AtomicU32,
+    /// The TID at every level of the process's PID namespace. Protected by
+    /// the mutex (replaced with `tid`).
+    kpid: Mutex<Arc<KernelPid>>,
     process: Arc<Process>,
     inner: Mutex<ThreadInner>,
     /// Wakes the kernel task running this thread; set once by the kernel.
@@ -66,8 +68,8 @@ impl Thread {
         let tid = kpid.global();
         let thread = Arc::new(Thread {
             koid: new_koid(),
-            tid,
-            kpid,
+            tid: core::sync::atomic::AtomicU32::new(tid),
+            kpid: Mutex::new(kpid),
             process: process.clone(),
             inner: Mutex::new(ThreadInner::default()),
             waker: Once::new(),
@@ -91,12 +93,34 @@ impl Thread {
 
     /// The TID in the initial namespace (the kernel's key).
     pub fn tid(&self) -> Pid {
-        self.tid
+        self.tid.load(Ordering::Acquire)
     }
 
     /// The TID as a process in `ns` sees it (0 if invisible).
     pub fn tid_in(&self, ns: &crate::namespace::pid::PidNamespace) -> Pid {
-        self.kpid.nr_in(ns)
+        self.kpid.lock().nr_in(ns)
+    }
+
+    /// The TID at every level of the process's PID namespace.
+    pub fn kpid(&self) -> Arc<KernelPid> {
+        self.kpid.lock().clone()
+    }
+
+    /// execve from a non-leader thread: once the other threads are gone,
+    /// the caller takes over the leader's PID (Linux's `exchange_tids` in
+    /// `de_thread`), so the process keeps its PID and `gettid() ==
+    /// getpid()` in the new image. Its own TID is freed.
+    pub fn become_leader(self: &Arc<Self>) {
+        let leader = self.process.kpid().clone();
+        let (old, new) = (self.tid(), leader.global());
+        if old == new {
+            return;
+        }
+        *self.kpid.lock() = leader;
+        self.tid.store(new, Ordering::Release);
+        let mut table = TABLE.lock();
+        table.threads.remove(&old);
+        table.threads.insert(new, Arc::downgrade(self));
     }
 
     pub fn process(&self) -> &Arc<Process> {
@@ -219,10 +243,18 @@ impl Thread {
             let (user, system) = self.cpu_time_ns();
             pinner.dead_threads_time_ns.0 += user;
             pinner.dead_threads_time_ns.1 += system;
-            pinner.threads.retain(|t| t.tid != self.tid);
+            pinner.threads.retain(|t| !core::ptr::eq(&**t, self));
             pinner.threads.is_empty() && !matches!(pinner.state, ProcessState::Zombie(_))
         };
-        TABLE.lock().threads.remove(&self.tid);
+        {
+            // Only our own entry: after an exec took over our TID, the
+            // number names the new leader.
+            let mut table = TABLE.lock();
+            let tid = self.tid();
+            if table.threads.get(&tid).is_some_and(|w| core::ptr::eq(w.as_ptr(), self)) {
+                table.threads.remove(&tid);
+            }
+        }
         if !last {
             return None;
         }

@@ -154,13 +154,13 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
 
     // The point of no return. "All threads other than the calling thread
     // are destroyed during an execve()" - execve(2) (Linux's de_thread).
-    // TODO(threads): when a non-leader execs, Linux gives it the leader's PID.
     for other in process.threads() {
-        if other.tid() != ctx.thread.tid() {
+        if !alloc::sync::Arc::ptr_eq(&other, ctx.thread) {
             other.exit(linux_object::process::WaitStatus::Exited(0));
             other.wake();
         }
     }
+    ctx.thread.become_leader();
     process.set_vm(vm);
     process.reset_sighand_for_exec();
     ctx.thread.signals().altstack = linux_object::signal::AltStack::new();

@@ -12,7 +12,8 @@ use crate::fs::vfs::INode;
 use crate::mm::Prot;
 use crate::namespace::pid::PidNamespace;
 use crate::namespace::{Namespace, NsRef, nsfs};
-use crate::process::{Process, ProcessState, WaitStatus};
+use crate::process::{KernelPid, Process, ProcessState, Thread, WaitStatus};
+use crate::signal::SigSet;
 
 /// Inode numbers: PID in the high bits, the file's index in the low ones.
 fn ino(pid: u32, index: u64) -> u64 {
@@ -53,8 +54,9 @@ fn tabbed(numbers: Vec<u32>) -> String {
     numbers.iter().map(|n| n.to_string()).collect::<Vec<_>>().join("\t")
 }
 
-/// /proc/PID/stat: the 52 fields of proc(5), with what we do not track as 0.
-fn stat(process: &Process, ns: &PidNamespace) -> String {
+/// /proc/PID/stat: the 52 fields of proc(5), with what we do not track as
+/// 0. `who` is the PID shown: the process's, or a thread's in task/TID.
+fn stat(process: &Process, who: &KernelPid, ns: &PidNamespace) -> String {
     let (state, _) = state(process);
     let (utime, stime) = process.cpu_time_ns();
     let (cutime, cstime) = process.children_time_ns();
@@ -69,7 +71,7 @@ fn stat(process: &Process, ns: &PidNamespace) -> String {
     };
     format!(
         "{pid} ({comm}) {state} {ppid} {pgrp} {session} 0 -1 4194560 0 0 0 0 {ut} {st} {cut} {cst} 20 0 {threads} 0 {start} {vsize} {rss} 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 {exit_code}\n",
-        pid = process.pid_in(ns),
+        pid = who.nr_in(ns),
         comm = process.comm(),
         ppid = process.ppid_in(ns),
         pgrp = process.pgid_ref().nr_in(ns),
@@ -82,7 +84,14 @@ fn stat(process: &Process, ns: &PidNamespace) -> String {
     )
 }
 
-fn status(process: &Process, ns: &PidNamespace) -> String {
+/// A signal set as /proc/PID/status prints it: 16 hex digits.
+fn sigset_hex(set: SigSet) -> String {
+    format!("{:016x}", set.0)
+}
+
+/// /proc/PID/status; `thread` is the thread shown (the leader, or the one
+/// of task/TID), whose TID, mask and pending signals appear.
+fn status(process: &Process, thread: Option<&Thread>, ns: &PidNamespace) -> String {
     let (_, state) = state(process);
     let creds = process.creds.lock().clone();
     let (vsize, rss) = process.vm().map_or((0, 0), |vm| {
@@ -90,22 +99,43 @@ fn status(process: &Process, ns: &PidNamespace) -> String {
         (vm.mapped_bytes(), vm.resident_bytes())
     });
     let tgid = process.pid_in(ns);
+    let who = thread.map_or_else(|| process.kpid().clone(), |t| t.kpid().clone());
+    let (blocked, pending) = thread.map_or((SigSet(0), SigSet(0)), |t| (t.signal_mask(), t.pending_signals()));
+    let (mut ignored, mut caught) = (SigSet(0), SigSet(0));
+    {
+        let sighand = process.sighand();
+        let sighand = sighand.lock();
+        for sig in 1..=64 {
+            match sighand.get(sig).handler {
+                crate::signal::SIG_DFL => {}
+                crate::signal::SIG_IGN => ignored.add(sig),
+                _ => caught.add(sig),
+            }
+        }
+    }
     // "NSpgid: process group ID in each of the PID namespaces of which
     // [the process] is a member" - proc_pid_status(5); 0 where invisible.
     let levels = process.kpid().namespaces_from(ns);
     let groups: Vec<String> = creds.groups.iter().map(|g| g.to_string()).collect();
     format!(
-        "Name:\t{comm}\nUmask:\t{umask:04o}\nState:\t{state}\nTgid:\t{tgid}\nNgid:\t0\nPid:\t{tgid}\nPPid:\t{ppid}\nTracerPid:\t0\n\
+        "Name:\t{comm}\nUmask:\t{umask:04o}\nState:\t{state}\nTgid:\t{tgid}\nNgid:\t0\nPid:\t{pid}\nPPid:\t{ppid}\nTracerPid:\t0\n\
          Uid:\t{u}\t{eu}\t{su}\t{fu}\nGid:\t{g}\t{eg}\t{sg}\t{fg}\nFDSize:\t64\nGroups:\t{groups}\n\
-         NStgid:\t{nspid}\nNSpid:\t{nspid}\nNSpgid:\t{nspgid}\nNSsid:\t{nssid}\n\
+         NStgid:\t{nstgid}\nNSpid:\t{nspid}\nNSpgid:\t{nspgid}\nNSsid:\t{nssid}\n\
          VmSize:\t{vm:8} kB\nVmRSS:\t{rss:8} kB\nThreads:\t{threads}\n\
-         SigQ:\t0/4096\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n\
+         SigQ:\t0/4096\nSigPnd:\t{sigpnd}\nShdPnd:\t{shdpnd}\nSigBlk:\t{sigblk}\nSigIgn:\t{sigign}\nSigCgt:\t{sigcgt}\n\
          CapInh:\t0000000000000000\nCapPrm:\t{cap}\nCapEff:\t{cap}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n\
          Cpus_allowed:\t1\nCpus_allowed_list:\t0\n",
         comm = process.comm(),
         umask = process.fs().lock().umask,
         ppid = process.ppid_in(ns),
-        nspid = tabbed(process.kpid().numbers_from(ns)),
+        pid = who.nr_in(ns),
+        nstgid = tabbed(process.kpid().numbers_from(ns)),
+        nspid = tabbed(who.numbers_from(ns)),
+        sigpnd = sigset_hex(pending),
+        shdpnd = sigset_hex(process.shared_pending()),
+        sigblk = sigset_hex(blocked),
+        sigign = sigset_hex(ignored),
+        sigcgt = sigset_hex(caught),
         nspgid = tabbed(levels.iter().map(|level| process.pgid_ref().nr_in(level)).collect()),
         nssid = tabbed(levels.iter().map(|level| process.sid_ref().nr_in(level)).collect()),
         u = creds.uid,
@@ -304,6 +334,39 @@ fn timens_offsets(weak: Weak<Process>, pid: u32, owner: (u32, u32)) -> Arc<dyn I
     )
 }
 
+/// /proc/PID/task: one directory per thread, named by its TID in `ns`,
+/// with the thread's `stat`, `status` and `comm` (proc(5)).
+fn task_dir(weak: Weak<Process>, pid: u32, owner: (u32, u32), ns: Arc<PidNamespace>) -> Arc<dyn INode> {
+    ProcDir::new(ino(pid, 90), owner, 0o555, move || {
+        let Some(process) = weak.upgrade() else { return Vec::new() };
+        process
+            .threads()
+            .into_iter()
+            .filter(|t| t.tid_in(&ns) != 0)
+            .map(|thread| {
+                let tid = thread.tid();
+                let thread_weak = Arc::downgrade(&thread);
+                let (w, ns2) = (weak.clone(), ns.clone());
+                let dir = ProcDir::new(ino(tid, 91), owner, 0o555, move || {
+                    let file = |index: u64, f: fn(&Process, &Thread, &PidNamespace) -> String| -> Arc<dyn INode> {
+                        let (w, t, ns) = (w.clone(), thread_weak.clone(), ns2.clone());
+                        ProcFile::owned(ino(tid, index), owner, move || {
+                            let thread = t.upgrade().ok_or(Errno::ESRCH)?;
+                            Ok(f(&*alive(&w)?, &thread, &ns).into_bytes())
+                        })
+                    };
+                    alloc::vec![
+                        ("stat".to_string(), file(92, |p, t, ns| stat(p, &t.kpid(), ns))),
+                        ("status".to_string(), file(93, |p, t, ns| status(p, Some(t), ns))),
+                        ("comm".to_string(), file(94, |p, _, _| format!("{}\n", p.comm()))),
+                    ]
+                });
+                (thread.tid_in(&ns).to_string(), dir)
+            })
+            .collect()
+    })
+}
+
 /// The directory /proc/PID, as seen through a procfs of PID namespace `ns`.
 pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn INode> {
     let pid = process.pid();
@@ -317,17 +380,27 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
             let w = w.clone();
             ProcFile::owned(ino(pid, index), owner, move || Ok(f(&*alive(&w)?)?.into_bytes()))
         };
-        let ns_text = |index: u64, f: fn(&Process, &PidNamespace) -> String| -> Arc<dyn INode> {
-            let (w, ns) = (w.clone(), ns.clone());
-            ProcFile::owned(ino(pid, index), owner, move || Ok(f(&*alive(&w)?, &ns).into_bytes()))
-        };
+
         let link = |index: u64, f: fn(&Process) -> Result<String>| -> Arc<dyn INode> {
             let w = w.clone();
             ProcLink::new(ino(pid, index), owner, move || f(&*alive(&w)?))
         };
         let mut entries: Vec<(String, Arc<dyn INode>)> = alloc::vec![
-            ("stat".to_string(), ns_text(1, stat)),
-            ("status".to_string(), ns_text(2, status)),
+            ("stat".to_string(), {
+                let (w, ns) = (w.clone(), ns.clone());
+                ProcFile::owned(ino(pid, 1), owner, move || {
+                    let p = alive(&w)?;
+                    Ok(stat(&p, p.kpid(), &ns).into_bytes())
+                })
+            }),
+            ("status".to_string(), {
+                let (w, ns) = (w.clone(), ns.clone());
+                ProcFile::owned(ino(pid, 2), owner, move || {
+                    let p = alive(&w)?;
+                    let leader = p.threads().into_iter().find(|t| t.tid() == p.pid());
+                    Ok(status(&p, leader.as_deref(), &ns).into_bytes())
+                })
+            }),
             ("comm".to_string(), text(3, |p| Ok(format!("{}\n", p.comm())))),
             ("maps".to_string(), text(5, maps)),
             ("mounts".to_string(), text(6, |p| Ok(mounts_text(p)))),
@@ -362,6 +435,7 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
         ));
         entries.push(("fd".to_string(), fd_dir(w.clone(), pid, owner)));
         entries.push(("ns".to_string(), ns_dir(w.clone(), pid, owner)));
+        entries.push(("task".to_string(), task_dir(w.clone(), pid, owner, ns.clone())));
         entries.push(("timens_offsets".to_string(), timens_offsets(w.clone(), pid, owner)));
         entries
     })

@@ -150,9 +150,9 @@ table! {
     "pipe2" => fs::fd::sys_pipe2;
     "pipe" => fs::fd::sys_pipe;
     "ioctl" => fs::fd::sys_ioctl;
-    "ppoll" => fs::poll::sys_ppoll, "the temporary signal mask is ignored";
+    "ppoll" => fs::poll::sys_ppoll;
     "poll" => fs::poll::sys_poll;
-    "pselect6" => fs::poll::sys_pselect6, "the temporary signal mask is ignored";
+    "pselect6" => fs::poll::sys_pselect6;
     "select" => fs::poll::sys_select;
     "mount" => fs::mount::sys_mount, "proc, tmpfs, ramfs, devtmpfs, sysfs, bind, remount; no MS_MOVE or shared subtrees";
     "umount2" => fs::mount::sys_umount2, "MNT_DETACH acts like a plain umount";

@@ -77,11 +77,11 @@ fn do_poll(ctx: &Ctx, fds_addr: usize, nfds: usize, deadline: Option<u64>) -> Sy
     Ok(count)
 }
 
-/// ppoll(fds, nfds, tmo_p, sigmask, sigsetsize).
-/// TODO(signals): the temporary signal mask.
+/// ppoll(fds, nfds, tmo_p, sigmask, sigsetsize): poll with `sigmask` in
+/// place while waiting.
 pub fn sys_ppoll(ctx: &mut Ctx, args: &Args) -> SysResult {
     let deadline = read_timeout(ctx, args.get(2))?;
-    do_poll(ctx, args.get(0), args.get(1), deadline)
+    crate::signal::with_temporary_mask(ctx, args.get(3), args.get(4), |ctx| do_poll(ctx, args.get(0), args.get(1), deadline))
 }
 
 /// poll(fds, nfds, timeout_ms) on x86_64.
@@ -156,10 +156,20 @@ fn do_select(ctx: &Ctx, nfds: i32, sets: [usize; 3], deadline: Option<u64>) -> S
     Ok(count)
 }
 
-/// pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask-struct).
+/// pselect6(nfds, readfds, writefds, exceptfds, timeout, sigmask-struct):
+/// the last argument points at { const sigset_t *ss; size_t ss_len; }.
 pub fn sys_pselect6(ctx: &mut Ctx, args: &Args) -> SysResult {
     let deadline = read_timeout(ctx, args.get(4))?;
-    do_select(ctx, args.int(0), [args.get(1), args.get(2), args.get(3)], deadline)
+    let (mask, size) = if args.get(5) == 0 {
+        (0, 0)
+    } else {
+        let vm = vm_of(ctx)?;
+        let mut vm = vm.lock();
+        let pair = UserPtr::<usize>::new(args.get(5));
+        (pair.read(&mut vm)?, pair.add(1)?.read(&mut vm)?)
+    };
+    let sets = [args.get(1), args.get(2), args.get(3)];
+    crate::signal::with_temporary_mask(ctx, mask, size, |ctx| do_select(ctx, args.int(0), sets, deadline))
 }
 
 /// select(2) on x86_64: a struct timeval timeout.

@@ -18,6 +18,34 @@ pub use linux_object::signal::check_signal;
 
 use crate::{Arch, Args, BlockResult, Ctx, SysResult, vm_of};
 
+/// Runs `call` with the signal mask at `mask_addr` in place (ppoll,
+/// pselect6, epoll_pwait): `sigsetsize` must be 8. If the call ends with a
+/// signal to deliver (EINTR), the old mask comes back only after the
+/// handler (`saved_mask`, as sigsuspend); otherwise at once — Linux's
+/// `set_user_sigmask` / `restore_saved_sigmask_unless`. A NULL mask
+/// leaves the mask alone.
+pub fn with_temporary_mask(ctx: &mut Ctx, mask_addr: usize, sigsetsize: usize, call: impl FnOnce(&mut Ctx) -> SysResult) -> SysResult {
+    if mask_addr == 0 {
+        return call(ctx);
+    }
+    check_sigsetsize(sigsetsize)?;
+    let mask = SigSet(UserPtr::<u64>::new(mask_addr).read(&mut vm_of(ctx)?.lock())?);
+    {
+        let mut signals = ctx.thread.signals();
+        signals.saved_mask = Some(signals.mask);
+        signals.mask = mask.without_unblockable();
+    }
+    let result = call(ctx);
+    let interrupted = matches!(&result, Err(e) if e.errno == Errno::EINTR || e.errno == Errno::ERESTARTSYS);
+    if !interrupted || !ctx.thread.has_pending_signal() {
+        let mut signals = ctx.thread.signals();
+        if let Some(saved) = signals.saved_mask.take() {
+            signals.mask = saved;
+        }
+    }
+    result
+}
+
 fn check_sigsetsize(size: usize) -> Result<()> {
     if size != 8 {
         return_errno!(EINVAL);

@@ -320,6 +320,20 @@ impl VmSpace {
         Ok(())
     }
 
+    /// Makes sure `len` bytes at `va` can be written, faulting the pages in
+    /// as a user write would; `EFAULT` otherwise. A read(2) checks its
+    /// buffer first so that a bad one does not consume data it cannot
+    /// deliver (Linux copies straight into the user page and stops there).
+    pub fn check_writable(&mut self, va: usize, len: usize) -> Result<()> {
+        check_user_range(va, len)?;
+        let mut addr = va - va % PAGE_SIZE;
+        while addr < va + len {
+            self.handle_fault(addr, Access::Write).map_err(efault)?;
+            addr += PAGE_SIZE;
+        }
+        Ok(())
+    }
+
     /// Copies user memory at `va` into `buf`.
     pub fn read_bytes(&mut self, va: usize, buf: &mut [u8]) -> Result<()> {
         check_user_range(va, buf.len())?;

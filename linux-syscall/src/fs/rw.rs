@@ -21,6 +21,8 @@ const CHUNK: usize = 1 << 20;
 /// Reads into user memory at `buf`, blocking per the file's flags.
 fn read_into(ctx: &Ctx, file: &alloc::sync::Arc<dyn FileLike>, buf: usize, len: usize, offset: Option<u64>) -> SysResult {
     let len = len.min(MAX_RW_COUNT).min(CHUNK);
+    // A bad buffer fails before anything is taken from the file.
+    vm_of(ctx)?.lock().check_writable(buf, len)?;
     let mut data = vec![0u8; len];
     let n = blocking(ctx, file, PollEvents::IN, || match offset {
         Some(off) => file.pread(off, &mut data),

@@ -1,0 +1,67 @@
+/*
+ * efault_test: "Never trust user space". System calls given pointers that
+ * are not mapped, or that point into the kernel's half of the address
+ * space, fail with EFAULT (and the kernel survives): read, write, readv,
+ * stat family, uname, clock_gettime, gettimeofday, getrandom, pipe2,
+ * sigaction, sigprocmask, wait4, getrlimit/prlimit, sysinfo, getcwd, open
+ * and friends with a bad path, setns/unshare-free calls only.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nstest.h"
+
+/* A user address nothing is mapped at, and one in the kernel's half. */
+#define UNMAPPED ((void *)0x10)
+#define KERNEL ((void *)0xffffffffff600000ULL - 0x100000)
+
+int main(void)
+{
+	alarm(20);
+	void *bad[] = { UNMAPPED, KERNEL };
+	const char *which[] = { "an unmapped address", "a kernel address" };
+	char name[160];
+	int p[2];
+	pipe(p);
+	write(p[1], "data", 4);
+	for (int i = 0; i < 2; i++) {
+		void *b = bad[i];
+#define EF(what, call) do { snprintf(name, sizeof name, "%s with %s is EFAULT", what, which[i]); \
+		CHECK_ERR(name, call, EFAULT); } while (0)
+		EF("read into", syscall(SYS_read, p[0], b, 4));
+		EF("write from", syscall(SYS_write, p[1], b, 4));
+		EF("readv with an iovec array at", syscall(SYS_readv, p[0], b, 1));
+		EF("uname", syscall(SYS_uname, b));
+		EF("clock_gettime", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, b));
+		EF("getrandom", syscall(SYS_getrandom, b, 16, 0));
+		EF("pipe2", syscall(SYS_pipe2, b, 0));
+		EF("rt_sigaction's new action", syscall(SYS_rt_sigaction, SIGUSR1, b, NULL, 8));
+		EF("rt_sigprocmask's old set", syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, b, 8));
+		EF("openat's path", syscall(SYS_openat, AT_FDCWD, b, O_RDONLY));
+		EF("newfstatat's path", syscall(SYS_newfstatat, AT_FDCWD, b, name, 0));
+		EF("fstat's buffer", syscall(SYS_fstat, p[0], b));
+		EF("getcwd", syscall(SYS_getcwd, b, 64));
+		EF("sysinfo", syscall(SYS_sysinfo, b));
+		EF("prlimit64's old limit", syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, b));
+		EF("nanosleep's request", syscall(SYS_nanosleep, b, NULL));
+		EF("ppoll's fds", syscall(SYS_ppoll, b, 1, NULL, NULL, 8));
+		EF("execve's path", syscall(SYS_execve, b, NULL, NULL));
+		EF("sethostname's name", syscall(SYS_sethostname, b, 4));
+		EF("clone3's arguments", syscall(435, b, 64));
+		EF("setitimer's new value", syscall(SYS_setitimer, 0, b, NULL));
+	}
+	char buf[8];
+	CHECK_EQ("the pipe still works afterwards", read(p[0], buf, 4), 4);
+	NST_DONE();
+}

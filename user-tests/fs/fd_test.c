@@ -69,6 +69,21 @@ int main(void)
 	CHECK_ERR("write with no reader is EPIPE", write(q[1], "x", 1), EPIPE);
 	close(q[1]);
 
+	/* ... and SIGPIPE, whose default action kills the writer. */
+	fflush(stdout);
+	pid_t writer = fork();
+	if (writer == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		pipe(q);
+		close(q[0]);
+		write(q[1], "x", 1);
+		_exit(0);
+	}
+	int wstatus;
+	waitpid(writer, &wstatus, 0);
+	CHECK("a write with no reader raises SIGPIPE, which kills by default",
+	      WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGPIPE);
+
 	/* Data written by a child arrives; the pipe blocks until then. */
 	pipe(q);
 	pid_t child = fork();

@@ -54,7 +54,17 @@ fn write_from(ctx: &Ctx, file: &alloc::sync::Arc<dyn FileLike>, buf: usize, len:
             Ok(n) => done += n,
             Err(err) if done + written > 0 && err.errno == Errno::ERESTARTSYS => return Ok(done + written),
             Err(err) if err.errno == Errno::EPIPE => {
-                // TODO(signals): SIGPIPE to the writer.
+                // "EPIPE: fd is connected to a pipe whose reading end is
+                // closed. When this happens the writing process will also
+                // receive a SIGPIPE signal" - write(2).
+                let uid = ctx.thread.process().creds.lock().uid;
+                let me = ctx.thread.process().pid_in(ctx.thread.process().pid_ns());
+                ctx.thread.send_signal(linux_object::signal::SigInfo::user(
+                    linux_object::signal::SIGPIPE,
+                    linux_object::signal::SI_USER,
+                    me,
+                    uid,
+                ));
                 return Err(err);
             }
             Err(err) if done + written > 0 => {

@@ -25,8 +25,24 @@ case "$ARCH" in
     QEMU=(qemu-system-riscv64 -machine virt -bios default)
     KERNEL=$TOP/target/riscv64gc-unknown-none-elf/release/nscore
     CONSOLE=ttyS0 ;;
-  *) echo "run: ARCH=$ARCH does not boot yet; use ARCH=riscv64" >&2; exit 2 ;;
+  x86_64)
+    # QEMU's pc machine boots the ELF through PVH; isa-debug-exit lets the
+    # kernel exit with a status (see kernel/src/arch/x86_64/power.rs).
+    QEMU=(qemu-system-x86_64 -machine pc -cpu qemu64 -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+    KERNEL=$TOP/target/x86_64-unknown-none/release/nscore
+    CONSOLE=ttyS0 ;;
+  *) echo "run: unsupported ARCH '$ARCH': use ARCH=riscv64 or ARCH=x86_64" >&2; exit 2 ;;
 esac
+# decode_status RC: QEMU's exit status as the kernel's. On x86_64 a status
+# v != 0 leaves QEMU through isa-debug-exit as (v << 1) | 1.
+decode_status() {
+  local rc=$1
+  if [ "$ARCH" = x86_64 ] && [ $LINUX = 0 ] && [ $((rc % 2)) = 1 ] && [ "$rc" -gt 1 ] && [ "$rc" -lt 256 ]; then
+    echo $(((rc - 1) / 2))
+  else
+    echo "$rc"
+  fi
+}
 if [ $LINUX = 1 ]; then
   KERNEL=$TOP/.cache/$ARCH/linux-kernel
   APPEND="console=$CONSOLE rdinit=/init panic=-1 quiet"
@@ -56,6 +72,8 @@ if [ -n "${NSCORE_CMD:-}" ]; then
   status=$?
   set -e
   [ $status = 124 ] && echo "run: timed out after ${TIMEOUT:-600} s" >&2
-  exit $status
+  exit "$(decode_status $status)"
 fi
-exec "${args[@]}"
+set +e
+"${args[@]}"
+exit "$(decode_status $?)"

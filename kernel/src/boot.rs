@@ -48,8 +48,11 @@ pub struct BootInfo {
     pub timebase_hz: u64,
     /// Base of the 16550 UART and the distance between its registers.
     pub uart: Option<(usize, u8)>,
+    /// A 16550 UART at an I/O port instead (x86's COM1).
+    pub uart_port: Option<u16>,
     /// QEMU's test finisher ("sifive,test0"), used to power off with an exit code.
     pub test_finisher: Option<usize>,
-    /// The Goldfish real-time clock ("google,goldfish-rtc"), if present.
+    /// The real-time clock: the Goldfish RTC's MMIO base on riscv64, the
+    /// CMOS index port on x86_64.
     pub rtc: Option<usize>,
 }

@@ -44,7 +44,13 @@ pub fn kernel_main() -> ! {
     power::init(boot.test_finisher);
     if let Some((base, stride)) = boot.uart {
         if !drivers::uart::init_mmio(phys_to_virt(base), stride) {
-            println!("console: UART at {base:#x} did not answer; staying on the SBI console");
+            println!("console: UART at {base:#x} did not answer; staying on the early console");
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    if let Some(port) = boot.uart_port {
+        if !drivers::uart::init_port(port) {
+            println!("console: UART at port {port:#x} did not answer; staying on the early console");
         }
     }
     let args = cmdline::parse(boot.cmdline);

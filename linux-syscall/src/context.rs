@@ -19,6 +19,8 @@ pub trait UserRegs: Send {
     fn sp(&self) -> usize;
     fn set_sp(&mut self, sp: usize);
     fn set_tls(&mut self, tls: usize);
+    /// The thread pointer (tp on riscv64, the FS base on x86_64).
+    fn tls(&self) -> usize;
     /// The syscall return register (a0 / rax).
     fn set_return(&mut self, value: usize);
     fn return_value(&self) -> usize;

@@ -186,6 +186,7 @@ table! {
     "riscv_flush_icache" => misc::sys_riscv_flush_icache;
     "sched_getaffinity" => misc::sys_sched_getaffinity;
     "sched_setaffinity" => misc::sys_sched_setaffinity;
+    "arch_prctl" => misc::sys_arch_prctl, "FS base and GET_CPUID; no GS base";
     "prctl" => misc::sys_prctl, "PR_SET_CHILD_SUBREAPER, names, dumpable; others EINVAL";
     // time
     "clock_gettime" => time::sys_clock_gettime, "no time-namespace offsets yet";
@@ -197,6 +198,7 @@ table! {
     "setitimer" => time::sys_setitimer, "ITIMER_REAL only";
     "getitimer" => time::sys_getitimer, "ITIMER_REAL only";
     "alarm" => time::sys_alarm;
+    "time" => time::sys_time;
     "times" => time::sys_times;
 }
 

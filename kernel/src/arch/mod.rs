@@ -11,3 +11,8 @@
 mod riscv64;
 #[cfg(target_arch = "riscv64")]
 pub use riscv64::*;
+#[cfg(target_arch = "x86_64")]
+#[path = "x86_64/mod.rs"]
+mod x86;
+#[cfg(target_arch = "x86_64")]
+pub use x86::*;

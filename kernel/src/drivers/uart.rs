@@ -2,11 +2,52 @@
 
 use core::ptr::NonNull;
 use spin::Mutex;
+#[cfg(target_arch = "x86_64")]
+use uart_16550::backend::PioBackend;
 use uart_16550::{Config, Uart16550, backend::MmioBackend};
 
-/// The console UART; `None` until [`init_mmio`] ran.
+/// A 16550 reached through memory-mapped registers (riscv64) or I/O ports
+/// (x86's COM1).
+pub enum Uart {
+    Mmio(Uart16550<MmioBackend>),
+    #[cfg(target_arch = "x86_64")]
+    Port(Uart16550<PioBackend>),
+}
+
+impl Uart {
+    fn send(&mut self, bytes: &[u8]) {
+        match self {
+            Uart::Mmio(u) => u.send_bytes_exact(bytes),
+            #[cfg(target_arch = "x86_64")]
+            Uart::Port(u) => u.send_bytes_exact(bytes),
+        }
+    }
+
+    fn receive(&mut self) -> Option<u8> {
+        match self {
+            Uart::Mmio(u) => u.try_receive_byte().ok(),
+            #[cfg(target_arch = "x86_64")]
+            Uart::Port(u) => u.try_receive_byte().ok(),
+        }
+    }
+}
+
+/// The console UART; `None` until [`init_mmio`] or `init_port` ran.
 /// Protected by its mutex; see `console` for the panic path.
-pub static UART: Mutex<Option<Uart16550<MmioBackend>>> = Mutex::new(None);
+pub static UART: Mutex<Option<Uart>> = Mutex::new(None);
+
+/// Sets up the UART at I/O port `base` (COM1 is 0x3f8). Returns false when
+/// the device does not answer.
+#[cfg(target_arch = "x86_64")]
+pub fn init_port(base: u16) -> bool {
+    // SAFETY: `base` is COM1's port block, which only this driver uses.
+    let Ok(mut uart) = (unsafe { Uart16550::new_port(base) }) else { return false };
+    if uart.init(Config::default()).is_err() {
+        return false;
+    }
+    *UART.lock() = Some(Uart::Port(uart));
+    true
+}
 
 /// Sets up the UART whose registers start at virtual address `base`, `stride`
 /// bytes apart. Returns false (and the console stays on the early path) when
@@ -20,7 +61,7 @@ pub fn init_mmio(base: usize, stride: u8) -> bool {
     if uart.init(Config::default()).is_err() {
         return false;
     }
-    *UART.lock() = Some(uart);
+    *UART.lock() = Some(Uart::Mmio(uart));
     true
 }
 
@@ -28,7 +69,7 @@ pub fn init_mmio(base: usize, stride: u8) -> bool {
 pub fn write_bytes(bytes: &[u8]) -> bool {
     match UART.lock().as_mut() {
         Some(uart) => {
-            uart.send_bytes_exact(bytes);
+            uart.send(bytes);
             true
         }
         None => false,
@@ -37,7 +78,7 @@ pub fn write_bytes(bytes: &[u8]) -> bool {
 
 /// Takes one received byte, if any.
 pub fn try_read_byte() -> Option<u8> {
-    UART.lock().as_mut()?.try_receive_byte().ok()
+    UART.lock().as_mut()?.receive()
 }
 
 /// Breaks the lock after a panic on this hart, which may have held it.

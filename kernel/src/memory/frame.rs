@@ -10,8 +10,9 @@ use spin::Mutex;
 use super::PAGE_SIZE;
 use crate::arch::paging::phys_to_virt;
 
-/// Physical address of frame 0 (QEMU virt RAM starts at 2 GiB on riscv64).
-const BASE_PA: usize = 0x8000_0000;
+/// Physical address of frame 0: where RAM starts (2 GiB on riscv64's
+/// QEMU virt, 0 on x86-64).
+const BASE_PA: usize = crate::arch::paging::RAM_BASE;
 /// 4 GiB of RAM at most.
 const MAX_FRAMES: usize = 1 << 20;
 const WORDS: usize = MAX_FRAMES / 64;
@@ -48,6 +49,9 @@ impl Bitmap {
 
 /// Adds physical `range` (rounded inwards to whole frames) as free memory.
 pub fn add_free(range: Range<usize>) {
+    if range.is_empty() {
+        return;
+    }
     if range.end > BASE_PA + MAX_FRAMES * PAGE_SIZE || range.start < BASE_PA {
         log::warn!("frame: memory outside {BASE_PA:#x}+4GiB is not used: {range:#x?}");
     }

@@ -29,7 +29,7 @@ static SLEEPERS: Mutex<BTreeMap<(u64, usize), Weak<Task>>> = Mutex::new(BTreeMap
 struct SchedulerContext(UnsafeCell<KernelContext>);
 // SAFETY: only touched by context_switch on the single hart.
 unsafe impl Sync for SchedulerContext {}
-static SCHEDULER: SchedulerContext = SchedulerContext(UnsafeCell::new(KernelContext { ra: 0, sp: 0, s: [0; 12] }));
+static SCHEDULER: SchedulerContext = SchedulerContext(UnsafeCell::new(KernelContext::EMPTY));
 
 /// The task running on this hart. Calling it outside a task is a kernel bug.
 pub fn current() -> Arc<Task> {

@@ -72,7 +72,10 @@ impl UserRegs for UserContext {
         UserContext::set_return(self, value)
     }
     fn return_value(&self) -> usize {
-        self.x[10]
+        UserContext::return_value(self)
+    }
+    fn tls(&self) -> usize {
+        UserContext::tls(self)
     }
     fn reset_for_exec(&mut self, entry: usize, sp: usize) {
         *self = UserContext::new(entry, sp);

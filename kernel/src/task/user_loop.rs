@@ -120,6 +120,10 @@ fn run_thread() {
                 fault_signal(&thread, SIGSEGV, SEGV_ACCERR, addr);
             }
             TrapCause::Breakpoint => fault_signal(&thread, SIGTRAP, 1, regs.ip()), // TRAP_BRKPT
+            TrapCause::FloatingPoint { addr } => {
+                log::info!("pid {}: arithmetic exception at {addr:#x} → SIGFPE", process.pid());
+                fault_signal(&thread, linux_object::signal::SIGFPE, 1, addr); // FPE_INTDIV
+            }
             TrapCause::Other { code, interrupt } => {
                 log::warn!("unexpected trap from user: code {code} interrupt {interrupt}");
             }

@@ -2,7 +2,7 @@
 
 use linux_object::hal::hal;
 use linux_object::mm::user::UserPtr;
-use linux_object::{Errno, return_errno};
+use linux_object::{Errno, return_errno, return_errno_with_message};
 
 use crate::{Args, Ctx, SysResult, vm_of};
 
@@ -259,6 +259,41 @@ pub fn sys_reboot(ctx: &mut Ctx, args: &Args) -> SysResult {
             ctx.kernel.power_off(0)
         }
         LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => Ok(0),
+        _ => return_errno!(EINVAL),
+    }
+}
+
+const ARCH_SET_GS: i32 = 0x1001;
+const ARCH_SET_FS: i32 = 0x1002;
+const ARCH_GET_FS: i32 = 0x1003;
+const ARCH_GET_GS: i32 = 0x1004;
+const ARCH_GET_CPUID: i32 = 0x1011;
+/// TASK_SIZE_MAX on x86-64 (4-level paging): user addresses stay below.
+const TASK_SIZE_MAX: usize = 0x0000_7fff_ffff_f000;
+
+/// arch_prctl(code, addr) (x86_64): the FS base is the thread pointer
+/// (musl's TLS); `EPERM` for an address outside user space. The GS base is
+/// not kept (EINVAL with a log line); CPUID is always enabled.
+pub fn sys_arch_prctl(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (code, addr) = (args.int(0), args.get(1));
+    match code {
+        ARCH_SET_FS => {
+            if addr >= TASK_SIZE_MAX {
+                return_errno!(EPERM);
+            }
+            ctx.regs.set_tls(addr);
+            Ok(0)
+        }
+        ARCH_GET_FS => {
+            let fs = ctx.regs.tls() as u64;
+            UserPtr::<u64>::new(addr).write(&mut vm_of(ctx)?.lock(), &fs)?;
+            Ok(0)
+        }
+        ARCH_SET_GS | ARCH_GET_GS => {
+            log::warn!("arch_prctl: the GS base is not supported");
+            return_errno_with_message!(EINVAL, "GS base not supported")
+        }
+        ARCH_GET_CPUID => Ok(1),
         _ => return_errno!(EINVAL),
     }
 }

@@ -240,3 +240,13 @@ pub fn sys_alarm(ctx: &mut Ctx, args: &Args) -> SysResult {
     }
     Ok(((left + NSEC_PER_SEC / 2) / NSEC_PER_SEC).max(1) as usize)
 }
+
+/// time(tloc) (x86_64): seconds since the epoch, also stored at `tloc`
+/// unless it is NULL.
+pub fn sys_time(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let secs = (time::realtime_ns() / NSEC_PER_SEC) as i64;
+    if args.get(0) != 0 {
+        UserPtr::<i64>::new(args.get(0)).write(&mut vm_of(ctx)?.lock(), &secs)?;
+    }
+    Ok(secs as usize)
+}

@@ -8,6 +8,8 @@
 use crate::memory::{frame, KernelLayout, PAGE_SIZE};
 
 pub const PHYS_VIRT_OFFSET: u64 = 0xffff_ffc0_0000_0000;
+/// Where RAM starts on QEMU virt.
+pub const RAM_BASE: usize = 0x8000_0000;
 
 pub const PTE_V: u64 = 1 << 0;
 pub const PTE_R: u64 = 1 << 1;

@@ -36,6 +36,9 @@ pub enum TrapCause {
     Breakpoint,
     Misaligned { addr: usize },
     AccessFault { addr: usize },
+    /// SIGFPE (x86's divide error; riscv64 never traps on arithmetic).
+    #[allow(dead_code)]
+    FloatingPoint { addr: usize },
     Other { code: usize, interrupt: bool },
 }
 
@@ -70,6 +73,13 @@ impl UserContext {
     }
     pub fn set_return(&mut self, value: usize) {
         self.x[10] = value;
+    }
+    pub fn return_value(&self) -> usize {
+        self.x[10]
+    }
+    /// The thread pointer (tp).
+    pub fn tls(&self) -> usize {
+        self.x[4]
     }
     /// Steps over the `ecall` instruction (4 bytes).
     pub fn skip_syscall_instruction(&mut self) {
@@ -194,6 +204,9 @@ pub struct KernelContext {
 }
 
 impl KernelContext {
+    /// A context to save into (the scheduler's own).
+    pub const EMPTY: KernelContext = KernelContext { ra: 0, sp: 0, s: [0; 12] };
+
     /// A context that starts executing `entry` on the stack ending at `stack_top`.
     pub fn new(entry: extern "C" fn() -> !, stack_top: usize) -> Self {
         KernelContext { ra: entry as *const () as usize, sp: stack_top, s: [0; 12] }

@@ -50,6 +50,8 @@ table! {
     "set_robust_list" => process::sys_set_robust_list;
     "get_robust_list" => process::sys_get_robust_list;
     "clone" => process::clone::sys_clone, "CLONE_NEWIPC/NET/USER/CGROUP refused (EINVAL) until their issues";
+    "fork" => process::clone::sys_fork;
+    "vfork" => process::clone::sys_vfork;
     "clone3" => process::clone::sys_clone3, "as clone; CLONE_INTO_CGROUP refused";
     // namespaces and pidfds
     "unshare" => namespace::sys_unshare, "CLONE_NEWIPC/NET/USER/CGROUP refused (EINVAL) until their issues";

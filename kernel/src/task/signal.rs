@@ -23,6 +23,8 @@ use crate::arch::user::UserContext;
 pub struct Interrupted {
     pub errno: Errno,
     pub orig_arg0: usize,
+    /// The syscall number (x86-64 needs it back in rax to restart).
+    pub orig_nr: usize,
 }
 
 /// Runs before every return to user mode.
@@ -54,8 +56,7 @@ pub fn deliver_signals(thread: &Arc<Thread>, regs: &mut UserContext, mut interru
         // A handler runs: decide about the interrupted syscall first.
         if let Some(call) = interrupted.take() {
             if call.errno == Errno::ERESTARTSYS && action.flags & SA_RESTART != 0 {
-                regs.restart_syscall_instruction();
-                regs.set_return(call.orig_arg0);
+                regs.restart_syscall(call.orig_nr, call.orig_arg0);
             } else {
                 regs.set_return(Errno::EINTR.as_syscall_return() as usize);
             }
@@ -74,8 +75,7 @@ pub fn deliver_signals(thread: &Arc<Thread>, regs: &mut UserContext, mut interru
     // No handler ran: an interrupted restartable call simply runs again.
     if let Some(call) = interrupted {
         if call.errno == Errno::ERESTARTSYS {
-            regs.restart_syscall_instruction();
-            regs.set_return(call.orig_arg0);
+            regs.restart_syscall(call.orig_nr, call.orig_arg0);
         }
     }
     // A temporary mask (sigsuspend) ends here if no handler took it.

@@ -68,7 +68,7 @@ fn run_thread() {
                 let ret = dispatch(&mut ctx, nr, args);
                 regs.set_return(ret);
                 if ret == Errno::ERESTARTSYS.as_syscall_return() as usize {
-                    interrupted = Some(Interrupted { errno: Errno::ERESTARTSYS, orig_arg0: args[0] });
+                    interrupted = Some(Interrupted { errno: Errno::ERESTARTSYS, orig_arg0: args[0], orig_nr: nr });
                 }
             }
             TrapCause::Timer => {

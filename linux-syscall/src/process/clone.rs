@@ -257,3 +257,15 @@ pub fn do_clone(ctx: &mut Ctx, args: &CloneArgs) -> SysResult {
     }
     Ok(tid as usize)
 }
+
+/// fork(2) (x86_64): clone with SIGCHLD and nothing shared.
+pub fn sys_fork(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    do_clone(ctx, &CloneArgs { flags: 0, exit_signal: 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0, pidfd: 0, set_tid: Vec::new() })
+}
+
+/// vfork(2) (x86_64): the child borrows the parent's memory and the parent
+/// waits until it execs or exits — clone(CLONE_VM | CLONE_VFORK | SIGCHLD).
+pub fn sys_vfork(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    let flags = CLONE_VM | CLONE_VFORK;
+    do_clone(ctx, &CloneArgs { flags, exit_signal: 17, stack: 0, parent_tid: 0, child_tid: 0, tls: 0, pidfd: 0, set_tid: Vec::new() })
+}

@@ -85,9 +85,11 @@ impl UserContext {
     pub fn skip_syscall_instruction(&mut self) {
         self.sepc += 4;
     }
-    /// Backs up to re-run the `ecall` (syscall restart).
-    pub fn restart_syscall_instruction(&mut self) {
+    /// Backs up to re-run the `ecall` (syscall restart), with the first
+    /// argument back in a0 (the return value overwrote it).
+    pub fn restart_syscall(&mut self, _nr: usize, arg0: usize) {
         self.sepc -= 4;
+        self.x[10] = arg0;
     }
 
     /// Runs user code until the next trap.

@@ -148,9 +148,11 @@ impl UserContext {
     }
     /// `syscall` already left rip after itself.
     pub fn skip_syscall_instruction(&mut self) {}
-    /// Backs up to re-run the `syscall` (2 bytes).
-    pub fn restart_syscall_instruction(&mut self) {
+    /// Backs up to re-run the `syscall` (2 bytes), with the number back in
+    /// rax (the return value overwrote it; the arguments are untouched).
+    pub fn restart_syscall(&mut self, nr: usize, _arg0: usize) {
         self.rip -= 2;
+        self.rax = nr;
     }
 
     /// Runs user code until the next trap.

@@ -60,6 +60,7 @@ table! {
     "pidfd_send_signal" => pidfd::sys_pidfd_send_signal, "info must be NULL";
     "wait4" => process::wait::sys_wait4, "rusage is zero";
     "getpgid" => process::sys_getpgid;
+    "getpgrp" => process::sys_getpgrp;
     "setpgid" => process::sys_setpgid;
     "getsid" => process::sys_getsid;
     "setsid" => process::sys_setsid;

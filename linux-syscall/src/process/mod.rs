@@ -217,3 +217,8 @@ pub fn sys_getrusage(ctx: &mut Ctx, args: &Args) -> SysResult {
     UserPtr::<u8>::new(args.get(1)).write_bytes(&mut vm_of(ctx)?.lock(), &buf)?;
     Ok(0)
 }
+
+/// getpgrp(2) (x86_64): getpgid(0).
+pub fn sys_getpgrp(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    Ok(ctx.thread.process().pgid_ref().nr_in(&caller_pid_ns(ctx)) as usize)
+}

@@ -21,7 +21,8 @@ run_one() {
   NSCORE_CMD="$CMD" LOG=warn TIMEOUT=900 "$TOP/scripts/run.sh" "${flag[@]}" "$ARCH" 2>&1 |
     while IFS= read -r line; do
       line=${line%$'\r'}
-      if [ "$line" = NSBENCH-BOOTED ]; then
+      # The marker may follow the firmware's screen escapes on its line.
+      if [[ "$line" == *NSBENCH-BOOTED ]]; then
         echo "bench boot-to-shell 1 $(( $(date +%s%N) - start ))"
       fi
       echo "$line"

@@ -8,10 +8,11 @@
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::error::{Errno, Error, Result};
-use crate::mm::{PAGE_SIZE, Prot, USER_STACK_SIZE, USER_STACK_TOP, VmSpace, VmaBacking, page_ceil, page_floor};
+use crate::mm::{MmapSource, PAGE_SIZE, Prot, USER_STACK_SIZE, USER_STACK_TOP, VmSpace, VmaBacking, page_ceil, page_floor};
 
 const PT_LOAD: u32 = 1;
 const PT_INTERP: u32 = 3;
@@ -78,6 +79,56 @@ fn noexec(msg: &'static str) -> Error {
     Error::with_message(Errno::ENOEXEC, msg)
 }
 
+/// How much of the file is read up front: the ELF header and, in every
+/// binary we know, the program headers and PT_INTERP.
+const HEAD_SIZE: usize = 4096;
+
+/// An executable as the loader sees it: its first bytes in memory, the
+/// rest read or mapped page by page when needed. Mapping whole pages of the
+/// file privately (as Linux's `elf_map` does) means execve touches only the
+/// pages the program uses, instead of copying the whole binary.
+pub struct ElfFile {
+    head: Vec<u8>,
+    size: usize,
+    /// The file; `None` when `head` is the whole file (tests, in-memory images).
+    source: Option<Arc<dyn MmapSource>>,
+}
+
+impl ElfFile {
+    /// A file held entirely in memory.
+    pub fn from_bytes(data: Vec<u8>) -> ElfFile {
+        ElfFile { size: data.len(), head: data, source: None }
+    }
+
+    /// A file read through `source`; only its first page is read now.
+    pub fn from_source(source: Arc<dyn MmapSource>) -> Result<ElfFile> {
+        let size = usize::try_from(source.size()).map_err(|_| Errno::EFBIG)?;
+        let mut head = alloc::vec![0u8; size.min(HEAD_SIZE)];
+        let n = source.read_at(0, &mut head)?;
+        head.truncate(n);
+        Ok(ElfFile { head, size, source: Some(source) })
+    }
+
+    /// The first bytes of the file (for `#!` and the ELF header).
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// `len` bytes at `offset`; `ENOEXEC` past the end of the file.
+    fn bytes(&self, offset: usize, len: usize) -> Result<Vec<u8>> {
+        let end = offset.checked_add(len).filter(|&e| e <= self.size).ok_or(noexec("segment outside the file"))?;
+        if end <= self.head.len() {
+            return Ok(self.head[offset..end].to_vec());
+        }
+        let source = self.source.as_ref().ok_or(noexec("segment outside the file"))?;
+        let mut out = alloc::vec![0u8; len];
+        if source.read_at(offset as u64, &mut out)? != len {
+            return Err(noexec("the file changed while loading"));
+        }
+        Ok(out)
+    }
+}
+
 fn parse_header(data: &[u8], machine: u16) -> Result<Header> {
     if data.get(..4) != Some(b"\x7fELF") {
         return Err(noexec("not an ELF file"));
@@ -107,10 +158,14 @@ fn parse_header(data: &[u8], machine: u16) -> Result<Header> {
     Ok(header)
 }
 
-fn parse_segments(data: &[u8], header: &Header) -> Result<Vec<Segment>> {
+fn parse_segments(file: &ElfFile, header: &Header) -> Result<Vec<Segment>> {
+    let table_len = header.phnum * header.phentsize;
+    header.phoff.checked_add(table_len).ok_or(noexec("bad phoff"))?;
+    let table = file.bytes(header.phoff, table_len).map_err(|_| noexec("program header outside the file"))?;
+    let data = table.as_slice();
     (0..header.phnum)
         .map(|i| {
-            let at = header.phoff.checked_add(i * header.phentsize).ok_or(noexec("bad phoff"))?;
+            let at = i * header.phentsize;
             let seg = (|| {
                 Some(Segment {
                     kind: read_u32(data, at)?,
@@ -149,13 +204,16 @@ struct Placed {
     end: usize,
 }
 
-/// Maps the PT_LOAD segments of `data` at `bias` (0 for ET_EXEC).
-fn place(vm: &mut VmSpace, data: &[u8], header: &Header, segments: &[Segment], bias: usize, name: &str) -> Result<Placed> {
+/// Maps the PT_LOAD segments of `file` at `bias` (0 for ET_EXEC). Pages
+/// that a segment's file bytes cover whole are mapped from the file
+/// (private, read on first touch); the others are anonymous and get their
+/// bytes copied, so a partial last page ends in zeros (the bss).
+fn place(vm: &mut VmSpace, file: &ElfFile, header: &Header, segments: &[Segment], bias: usize, name: &str) -> Result<Placed> {
     let mut page_prot: BTreeMap<usize, Prot> = BTreeMap::new();
     let mut end = 0;
     let mut phdr = None;
     for seg in segments.iter().filter(|s| s.kind == PT_LOAD) {
-        if seg.filesz > seg.memsz || seg.offset.checked_add(seg.filesz).is_none_or(|e| e > data.len()) {
+        if seg.filesz > seg.memsz || seg.offset.checked_add(seg.filesz).is_none_or(|e| e > file.size) {
             return Err(noexec("segment outside the file"));
         }
         let start = bias.checked_add(seg.vaddr).ok_or(noexec("segment address overflows"))?;
@@ -163,22 +221,48 @@ fn place(vm: &mut VmSpace, data: &[u8], header: &Header, segments: &[Segment], b
         if seg_end > USER_STACK_TOP - USER_STACK_SIZE {
             return Err(noexec("segment outside user memory"));
         }
+        // Pages wholly covered by this segment's file bytes, mappable from
+        // the file when the file offset and the address agree modulo the
+        // page size (as the ELF specification asks).
+        let file_end = start + seg.filesz;
+        let mappable = file.source.is_some() && start % PAGE_SIZE == seg.offset % PAGE_SIZE;
+        let from_file = |p: usize| mappable && p >= start && p + PAGE_SIZE <= file_end;
         // Map the pages not yet mapped by an earlier segment, writable for now.
         let mut page = page_floor(start);
+        let mut copied: Vec<(usize, usize)> = Vec::new();
         while page < seg_end {
-            if !page_prot.contains_key(&page) {
-                let run_end = (page..seg_end).step_by(PAGE_SIZE).find(|p| page_prot.contains_key(p)).unwrap_or(seg_end);
-                vm.mmap(page, run_end - page, Prot::READ | Prot::WRITE, false, true, VmaBacking::Anonymous, String::from(name))
-                    .map_err(|e| if e.errno == Errno::EEXIST { noexec("segments overlap") } else { e })?;
-                page = run_end;
-            } else {
+            if page_prot.contains_key(&page) {
+                copied.push((page, page + PAGE_SIZE));
                 page += PAGE_SIZE;
+                continue;
             }
+            let kind = from_file(page);
+            let run_end = (page..seg_end)
+                .step_by(PAGE_SIZE)
+                .find(|&p| page_prot.contains_key(&p) || from_file(p) != kind)
+                .unwrap_or(seg_end);
+            let backing = match (&file.source, kind) {
+                (Some(source), true) => VmaBacking::File { source: source.clone(), offset: (seg.offset + (page - start)) as u64 },
+                _ => {
+                    copied.push((page, run_end));
+                    VmaBacking::Anonymous
+                }
+            };
+            vm.mmap(page, run_end - page, Prot::READ | Prot::WRITE, false, true, backing, String::from(name))
+                .map_err(|e| if e.errno == Errno::EEXIST { noexec("segments overlap") } else { e })?;
+            page = run_end;
         }
         for p in (page_floor(start)..seg_end).step_by(PAGE_SIZE) {
             *page_prot.entry(p).or_insert(Prot::empty()) |= prot_of(seg.flags);
         }
-        vm.write_bytes(start, &data[seg.offset..seg.offset + seg.filesz])?;
+        // Copy this segment's file bytes into the pages not mapped from the file.
+        for (from, to) in copied {
+            let (lo, hi) = (from.max(start), to.min(file_end));
+            if lo < hi {
+                let bytes = file.bytes(seg.offset + (lo - start), hi - lo)?;
+                vm.write_bytes(lo, &bytes)?;
+            }
+        }
         if seg.offset == 0 {
             phdr.get_or_insert(start + header.phoff);
         }
@@ -205,15 +289,14 @@ fn place(vm: &mut VmSpace, data: &[u8], header: &Header, segments: &[Segment], b
 }
 
 /// The program interpreter (PT_INTERP) named by an executable, if any.
-pub fn interpreter(data: &[u8], arch: &ElfArch) -> Result<Option<String>> {
-    let header = parse_header(data, arch.machine)?;
-    let segments = parse_segments(data, &header)?;
+pub fn interpreter(file: &ElfFile, arch: &ElfArch) -> Result<Option<String>> {
+    let header = parse_header(file.head(), arch.machine)?;
+    let segments = parse_segments(file, &header)?;
     let Some(seg) = segments.iter().find(|s| s.kind == PT_INTERP) else { return Ok(None) };
-    let raw = seg
-        .offset
-        .checked_add(seg.filesz)
-        .and_then(|end| data.get(seg.offset..end))
-        .ok_or(noexec("PT_INTERP outside the file"))?;
+    if seg.filesz > 4096 {
+        return Err(noexec("PT_INTERP too long"));
+    }
+    let raw = file.bytes(seg.offset, seg.filesz).map_err(|_| noexec("PT_INTERP outside the file"))?;
     let path = raw.split(|&b| b == 0).next().unwrap_or(&[]);
     Ok(Some(String::from(core::str::from_utf8(path).map_err(|_| noexec("PT_INTERP is not UTF-8"))?)))
 }
@@ -263,22 +346,22 @@ const AT_EXECFN: usize = 31;
 /// address space `vm`, and builds the initial stack with argv, envp, auxv.
 pub fn load(
     vm: &mut VmSpace,
-    data: &[u8],
-    interp: Option<&[u8]>,
+    file: &ElfFile,
+    interp: Option<&ElfFile>,
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
     aux: &AuxInfo,
     arch: &ElfArch,
 ) -> Result<ExecImage> {
-    let header = parse_header(data, arch.machine)?;
-    let segments = parse_segments(data, &header)?;
+    let header = parse_header(file.head(), arch.machine)?;
+    let segments = parse_segments(file, &header)?;
     let bias = if header.kind == ET_DYN { PIE_BASE } else { 0 };
-    let program = place(vm, data, &header, &segments, bias, "")?;
+    let program = place(vm, file, &header, &segments, bias, "")?;
     vm.init_brk(program.end);
 
     let interp = match interp {
         Some(idata) => {
-            let iheader = parse_header(idata, arch.machine)?;
+            let iheader = parse_header(idata.head(), arch.machine)?;
             let isegments = parse_segments(idata, &iheader)?;
             let ibias = if iheader.kind == ET_DYN { INTERP_BASE } else { 0 };
             Some(place(vm, idata, &iheader, &isegments, ibias, "")?)
@@ -410,7 +493,7 @@ mod tests {
         let elf = tiny_elf(ET_EXEC);
         let argv = [b"t".to_vec(), b"-x".to_vec()];
         let envp = [b"A=1".to_vec()];
-        let image = load(&mut vm, &elf, None, &argv, &envp, &aux(), &arch()).unwrap();
+        let image = load(&mut vm, &ElfFile::from_bytes(elf), None, &argv, &envp, &aux(), &arch()).unwrap();
         assert_eq!(image.entry, 0x10078);
         assert_eq!(image.stack_pointer % 16, 0);
         let mut buf = [0u8; 16];
@@ -434,10 +517,45 @@ mod tests {
         assert_eq!(sp.add(7).unwrap().read(&mut vm).unwrap(), 0x10040);
     }
 
+    /// A file behind an `MmapSource`, as execve reads one.
+    struct InMemory(Vec<u8>);
+
+    impl MmapSource for InMemory {
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+            let start = (offset as usize).min(self.0.len());
+            let n = buf.len().min(self.0.len() - start);
+            buf[..n].copy_from_slice(&self.0[start..start + n]);
+            Ok(n)
+        }
+        fn write_at(&self, _offset: u64, _data: &[u8]) -> Result<usize> {
+            Err(Errno::EACCES.into())
+        }
+        fn size(&self) -> u64 {
+            self.0.len() as u64
+        }
+    }
+
+    #[test]
+    fn a_mapped_file_loads_the_same_as_a_copied_one() {
+        let elf = tiny_elf(ET_EXEC);
+        let file = ElfFile::from_source(Arc::new(InMemory(elf.clone()))).unwrap();
+        let mut mapped = VmSpace::new();
+        let mut copied = VmSpace::new();
+        load(&mut mapped, &file, None, &[], &[], &aux(), &arch()).unwrap();
+        load(&mut copied, &ElfFile::from_bytes(elf), None, &[], &[], &aux(), &arch()).unwrap();
+        let (mut a, mut b) = ([0u8; 0x3000], [0u8; 0x3000]);
+        mapped.read_bytes(0x10000, &mut a).unwrap();
+        copied.read_bytes(0x10000, &mut b).unwrap();
+        assert!(a == b, "same bytes, whole pages from the file and the partial one copied");
+        assert_eq!(&a[0x1000..0x1010], b"0123456789abcdef");
+        assert!(a[0x1010..].iter().all(|&x| x == 0), "the bss after the last file byte is zero");
+        assert!(mapped.write_bytes(0x10000, b"x").is_err(), "text stays read-only");
+    }
+
     #[test]
     fn pie_is_placed_at_the_base() {
         let mut vm = VmSpace::new();
-        let image = load(&mut vm, &tiny_elf(ET_DYN), None, &[], &[], &aux(), &arch()).unwrap();
+        let image = load(&mut vm, &ElfFile::from_bytes(tiny_elf(ET_DYN)), None, &[], &[], &aux(), &arch()).unwrap();
         assert_eq!(image.entry, PIE_BASE + 0x10078);
     }
 
@@ -467,13 +585,13 @@ mod tests {
         ];
         for (i, data) in cases.iter().enumerate() {
             let mut vm = VmSpace::new();
-            let err = load(&mut vm, data, None, &[], &[], &aux(), &arch()).err();
+            let err = load(&mut vm, &ElfFile::from_bytes(data.clone()), None, &[], &[], &aux(), &arch()).err();
             assert_eq!(err.map(|e| e.errno), Some(Errno::ENOEXEC), "case {i}");
         }
         // Every truncation of a valid file fails cleanly too.
         for len in 0..good.len() - 16 {
             let mut vm = VmSpace::new();
-            assert!(load(&mut vm, &good[..len], None, &[], &[], &aux(), &arch()).is_err());
+            assert!(load(&mut vm, &ElfFile::from_bytes(good[..len].to_vec()), None, &[], &[], &aux(), &arch()).is_err());
         }
     }
 }

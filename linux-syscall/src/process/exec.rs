@@ -5,7 +5,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use linux_object::fs::file::read_all;
+use linux_object::fs::file::InodeSource;
 use linux_object::fs::mount::MountFlags;
 use linux_object::fs::path::Path;
 use linux_object::fs::perm::{MAY_EXEC, check_access};
@@ -46,8 +46,9 @@ fn read_strings(ctx: &Ctx, addr: usize, total: &mut usize) -> Result<Vec<Vec<u8>
     Ok(out)
 }
 
-/// Checks that `path` is an executable regular file and reads it.
-fn read_executable(ctx: &Ctx, path: &Path) -> Result<Vec<u8>> {
+/// Checks that `path` is an executable regular file and opens it for the
+/// loader (which reads its first page now and maps the rest).
+fn read_executable(ctx: &Ctx, path: &Path) -> Result<elf::ElfFile> {
     let (_, creds) = fs_and_creds(ctx);
     let meta = path.inode().metadata();
     match meta.kind {
@@ -59,7 +60,7 @@ fn read_executable(ctx: &Ctx, path: &Path) -> Result<Vec<u8>> {
         return_errno!(EACCES);
     }
     check_access(&meta, &creds, MAY_EXEC)?;
-    read_all(path.inode())
+    elf::ElfFile::from_source(alloc::sync::Arc::new(InodeSource(path.inode().clone())))
 }
 
 pub fn sys_execve(ctx: &mut Ctx, args: &Args) -> SysResult {
@@ -98,7 +99,7 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
 
     // #! scripts: the interpreter runs with the script as an argument.
     let mut depth = 0;
-    while let Some(shebang) = script::parse(&image[..image.len().min(script::BINPRM_BUF_SIZE)])? {
+    while let Some(shebang) = script::parse(&image.head()[..image.head().len().min(script::BINPRM_BUF_SIZE)])? {
         depth += 1;
         if depth > MAX_RECURSION {
             return_errno!(ELOOP);
@@ -150,7 +151,7 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
         execfn: exe_path.as_bytes().to_vec(),
         stack_limit,
     };
-    let loaded = elf::load(&mut vm, &image, interp.as_deref(), &argv, &envp, &aux, &arch)?;
+    let loaded = elf::load(&mut vm, &image, interp.as_ref(), &argv, &envp, &aux, &arch)?;
 
     // The point of no return. "All threads other than the calling thread
     // are destroyed during an execve()" - execve(2) (Linux's de_thread).

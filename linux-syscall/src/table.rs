@@ -58,7 +58,7 @@ table! {
     "setns" => namespace::sys_setns;
     "pidfd_open" => pidfd::sys_pidfd_open, "no PIDFD_THREAD";
     "pidfd_send_signal" => pidfd::sys_pidfd_send_signal, "info must be NULL";
-    "wait4" => process::wait::sys_wait4, "rusage is zero";
+    "wait4" => process::wait::sys_wait4, "rusage has the CPU times only";
     "getpgid" => process::sys_getpgid;
     "getpgrp" => process::sys_getpgrp;
     "setpgid" => process::sys_setpgid;
@@ -170,7 +170,7 @@ table! {
     "tkill" => signal::sys_tkill;
     "tgkill" => signal::sys_tgkill;
     "sigaltstack" => signal::sys_sigaltstack;
-    "waitid" => signal::sys_waitid, "rusage is not filled";
+    "waitid" => signal::sys_waitid, "rusage has the CPU times only";
     // memory
     "brk" => mm::sys_brk;
     "mmap" => mm::sys_mmap, "shared file mappings are written back at unmap, not shared with read(2) before";

@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -128,6 +129,31 @@ int main(void)
 	CHECK_OK("getrusage RUSAGE_SELF", getrusage(RUSAGE_SELF, &ru_self));
 	CHECK_OK("getrusage RUSAGE_CHILDREN", getrusage(RUSAGE_CHILDREN, &ru_self));
 	CHECK_ERR("getrusage with a bad who is EINVAL", getrusage(99, &ru_self), EINVAL);
+
+	/* wait4's rusage carries the child's CPU time (here >= 50 ms spent
+	 * spinning); waitid's raw fifth argument too. */
+	for (int via_waitid = 0; via_waitid < 2; via_waitid++) {
+		fflush(stdout);
+		pid_t spinner = fork();
+		if (spinner == 0) {
+			struct timespec cpu;
+			do
+				clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+			while (cpu.tv_sec == 0 && cpu.tv_nsec < 50000000);
+			_exit(0);
+		}
+		struct rusage ru;
+		memset(&ru, 0, sizeof ru);
+		if (via_waitid) {
+			siginfo_t si;
+			syscall(SYS_waitid, P_PID, spinner, &si, WEXITED, &ru);
+		} else {
+			wait4(spinner, &status, 0, &ru);
+		}
+		long long cpu_us = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+		CHECK(via_waitid ? "waitid's rusage has the child's CPU time" : "wait4's rusage has the child's CPU time",
+		      cpu_us >= 40000);
+	}
 	struct tms t;
 	CHECK("times returns a tick count", times(&t) != (clock_t)-1);
 	NST_DONE();

@@ -228,6 +228,11 @@ impl KernelPid {
         }
     }
 
+    /// Whether any namespace the task is numbered in has lost its init.
+    pub fn in_dying_namespace(&self) -> bool {
+        self.numbers.iter().any(|(ns, _)| ns.is_dying())
+    }
+
     /// The numbers from `ns`'s level down to the task's own, for the
     /// `NSpid:` lines of /proc/PID/status. Empty if not visible from `ns`.
     pub fn numbers_from(&self, ns: &PidNamespace) -> Vec<Pid> {

@@ -297,6 +297,13 @@ impl Process {
             pid_ns.set_child_reaper(&process);
         }
         TABLE.lock().processes.insert(pid, Arc::downgrade(&process));
+        // A namespace on the way lost its init while this process was being
+        // made: the zap that killed the others enumerated the table before
+        // we were in it, so we take our SIGKILL here (Linux's
+        // `zap_pid_namespace` waits for such late arrivals instead).
+        if process.kpid.in_dying_namespace() {
+            process.send_signal(SigInfo::new(signal::SIGKILL, signal::SI_KERNEL));
+        }
         Ok(process)
     }
 
@@ -655,6 +662,24 @@ impl Process {
         if !children.is_empty() {
             let reaper = self.find_reaper();
             match reaper {
+                Some(reaper) if matches!(reaper.state(), ProcessState::Zombie(_)) => {
+                    // The reaper is a dying namespace init: it waits for
+                    // no one, so zombies are reaped here and only the
+                    // living join it (they are reaped when they die).
+                    let mut live = Vec::new();
+                    for child in children {
+                        if matches!(child.state(), ProcessState::Zombie(_)) {
+                            child.mark_reaped();
+                        } else {
+                            child.inner.lock().parent = Arc::downgrade(&reaper);
+                            live.push(child);
+                        }
+                    }
+                    reaper.inner.lock().children.extend(live);
+                    if let Some(grandparent) = reaper.parent() {
+                        grandparent.child_wait.wake_all();
+                    }
+                }
                 Some(reaper) => {
                     let has_zombie = children.iter().any(|c| matches!(c.state(), ProcessState::Zombie(_)));
                     for child in &children {

@@ -74,6 +74,13 @@ impl Process {
     /// `Ok(None)`: matching children exist but none is ready (the caller
     /// blocks on `child_wait` unless WNOHANG). `ECHILD`: no matching child.
     pub fn try_wait(&self, selector: WaitSelector, options: WaitOptions) -> Result<Option<(Pid, WaitStatus)>> {
+        Ok(self.try_wait_with_usage(selector, options)?.map(|(pid, status, _)| (pid, status)))
+    }
+
+    /// [`try_wait`](Self::try_wait), also returning the child's (user,
+    /// system) CPU time in ns, its reaped descendants' included — what
+    /// wait4(2) reports in its `rusage`.
+    pub fn try_wait_with_usage(&self, selector: WaitSelector, options: WaitOptions) -> Result<Option<(Pid, WaitStatus, (u64, u64))>> {
         let mut inner = self.inner.lock();
         let matches = |child: &Arc<Process>| match selector {
             WaitSelector::Any => true,
@@ -101,26 +108,36 @@ impl Process {
                         inner.children_time_ns.0 += own.0 + theirs.0;
                         inner.children_time_ns.1 += own.1 + theirs.1;
                     }
-                    return Ok(Some((pid, status)));
+                    return Ok(Some((pid, status, (own.0 + theirs.0, own.1 + theirs.1))));
                 }
                 ProcessState::Stopped { signal, reported: false } if options.contains(WaitOptions::WSTOPPED) => {
                     if !options.contains(WaitOptions::WNOWAIT) {
                         cinner.state = ProcessState::Stopped { signal, reported: true };
                     }
-                    return Ok(Some((child.pid_in(self.pid_ns()), WaitStatus::Stopped(signal))));
+                    drop(cinner);
+                    return Ok(Some((child.pid_in(self.pid_ns()), WaitStatus::Stopped(signal), usage_of(child))));
                 }
                 _ => {}
             }
+            drop(cinner);
             if options.contains(WaitOptions::WCONTINUED) && child.take_continued() {
                 if options.contains(WaitOptions::WNOWAIT) {
                     child.continued.store(true, core::sync::atomic::Ordering::Release);
                 }
-                return Ok(Some((child.pid_in(self.pid_ns()), WaitStatus::Continued)));
+                return Ok(Some((child.pid_in(self.pid_ns()), WaitStatus::Continued, usage_of(child))));
             }
         }
         if any { Ok(None) } else { Err(Errno::ECHILD.into()) }
     }
+}
 
+/// A live child's CPU time and its reaped children's.
+fn usage_of(child: &Process) -> (u64, u64) {
+    let (own, theirs) = (child.cpu_time_ns(), child.children_time_ns());
+    (own.0 + theirs.0, own.1 + theirs.1)
+}
+
+impl Process {
 }
 
 #[cfg(test)]
@@ -177,6 +194,42 @@ mod tests {
         assert!(child.exit(WaitStatus::Exited(0)).is_some());
         let got = init.process().try_wait(WaitSelector::Any, WaitOptions::WEXITED).unwrap();
         assert_eq!(got.map(|(_, s)| s), Some(WaitStatus::Exited(5)));
+    }
+
+    #[test]
+    fn stops_and_continues_are_reported_with_the_usage() {
+        let init = new_init();
+        let parent = init.process().clone();
+        let child = parent.fork(ShareFlags::default(), 17, ChildNamespaces::inherit(&parent)).unwrap();
+        let pid = child.process().pid();
+        child.process().set_stopped(Some(19));
+        let stopped = parent.try_wait_with_usage(WaitSelector::Pid(pid), WaitOptions::WSTOPPED).unwrap();
+        assert_eq!(stopped.map(|(p, s, _)| (p, s)), Some((pid, WaitStatus::Stopped(19))));
+        child.process().send_signal(crate::signal::SigInfo::new(crate::signal::SIGCONT, 0));
+        let continued = parent.try_wait_with_usage(WaitSelector::Pid(pid), WaitOptions::WCONTINUED).unwrap();
+        assert_eq!(continued.map(|(p, s, _)| (p, s)), Some((pid, WaitStatus::Continued)));
+        child.exit(WaitStatus::Exited(0));
+        assert!(parent.try_wait(WaitSelector::Pid(pid), WaitOptions::WEXITED).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_dead_namespace_init_is_reapable_whatever_order_the_rest_dies_in() {
+        use crate::namespace::{CLONE_NEWPID, user::init_user_ns};
+        let outer = new_init();
+        let parent = outer.process().clone();
+        let copied = parent.nsproxy().copy(CLONE_NEWPID, &init_user_ns(), parent.pid_ns(), true).unwrap();
+        let ns_child = ChildNamespaces { proxy: copied.proxy.for_child(), mounts: None, set_tid: alloc::vec::Vec::new() };
+        let init = parent.fork(ShareFlags::default(), 17, ns_child).unwrap();
+        let a = init.process().fork(ShareFlags::default(), 17, ChildNamespaces::inherit(init.process())).unwrap();
+        let b = a.process().fork(ShareFlags::default(), 17, ChildNamespaces::inherit(a.process())).unwrap();
+        init.exit(WaitStatus::Exited(7));
+        // The grandchild dies first and stays a zombie of its parent...
+        b.exit(WaitStatus::Signaled { signal: 9, core: false });
+        // ...which then dies: the zombie goes to the dead init, which must
+        // not keep it.
+        a.exit(WaitStatus::Signaled { signal: 9, core: false });
+        let pid = init.process().pid();
+        assert_eq!(parent.try_wait(WaitSelector::Pid(pid), WaitOptions::WEXITED).unwrap(), Some((pid, WaitStatus::Exited(7))));
     }
 
     #[test]

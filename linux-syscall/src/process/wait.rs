@@ -22,29 +22,39 @@ pub fn sys_wait4(ctx: &mut Ctx, args: &Args) -> SysResult {
         p if p < -1 => WaitSelector::Pgid(super::global_of_vpid(ctx, p.unsigned_abs() as Pid)),
         p => WaitSelector::Pid(super::global_of_vpid(ctx, p as Pid)),
     };
-    let Some((child, status)) = wait_child(ctx, selector, options)? else { return Ok(0) };
+    let Some((child, status, usage)) = wait_child(ctx, selector, options)? else { return Ok(0) };
     let vm = vm_of(ctx)?;
     let mut vm = vm.lock();
     if wstatus != 0 {
         UserPtr::<i32>::new(wstatus).write(&mut vm, &status.encode())?;
     }
     if rusage != 0 {
-        // struct rusage: 2 timevals + 14 longs = 144 bytes.
-        UserPtr::<u8>::new(rusage).write_bytes(&mut vm, &[0u8; 144])?;
+        UserPtr::<u8>::new(rusage).write_bytes(&mut vm, &rusage_bytes(usage))?;
     }
     Ok(child as usize)
+}
+
+/// A `struct rusage` (2 timevals, then 14 longs: 144 bytes) with the CPU
+/// times filled in; the counters we do not keep are zero.
+pub fn rusage_bytes((user, system): (u64, u64)) -> [u8; 144] {
+    let mut buf = [0u8; 144];
+    for (i, ns) in [user, system].into_iter().enumerate() {
+        buf[i * 16..i * 16 + 8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
+        buf[i * 16 + 8..i * 16 + 16].copy_from_slice(&(ns % 1_000_000_000 / 1000).to_le_bytes());
+    }
+    buf
 }
 
 /// Waits for a child matching `selector` to report a state change (wait4
 /// and waitid): `None` with WNOHANG when none is ready, `ECHILD` when there
 /// is no such child, ERESTARTSYS when a signal interrupts.
-pub fn wait_child(ctx: &Ctx, selector: WaitSelector, options: WaitOptions) -> linux_object::Result<Option<(Pid, WaitStatus)>> {
+pub fn wait_child(ctx: &Ctx, selector: WaitSelector, options: WaitOptions) -> linux_object::Result<Option<(Pid, WaitStatus, (u64, u64))>> {
     let process = ctx.thread.process().clone();
     let mut outcome = None;
     let result = ctx.kernel.block_on(
         &mut |waker| {
             process.child_wait.register(waker);
-            match process.try_wait(selector, options) {
+            match process.try_wait_with_usage(selector, options) {
                 Ok(None) if !options.contains(WaitOptions::WNOHANG) => false,
                 other => {
                     outcome = Some(other);

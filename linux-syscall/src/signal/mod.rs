@@ -323,7 +323,7 @@ pub fn sys_waitid(ctx: &mut Ctx, args: &Args) -> SysResult {
     }
     if infop != 0 {
         let info = match found {
-            Some((pid, status)) => {
+            Some((pid, status, _)) => {
                 let (code, value) = status.siginfo_code_status();
                 let mut info = SigInfo::user(SIGCHLD, code, pid, 0);
                 info.status = value as i64;
@@ -333,6 +333,11 @@ pub fn sys_waitid(ctx: &mut Ctx, args: &Args) -> SysResult {
             None => [0u8; 128],
         };
         UserPtr::<u8>::new(infop).write_bytes(&mut vm_of(ctx)?.lock(), &info)?;
+    }
+    // The raw syscall's fifth argument: the child's resource usage.
+    if args.get(4) != 0 {
+        let usage = found.map_or((0, 0), |(_, _, usage)| usage);
+        UserPtr::<u8>::new(args.get(4)).write_bytes(&mut vm_of(ctx)?.lock(), &crate::process::wait::rusage_bytes(usage))?;
     }
     Ok(0)
 }

@@ -177,9 +177,22 @@ impl UserContext {
         // register and returns on the next trap.
         unsafe {
             CONTEXT_TOP = top;
-            x86_64::registers::model_specific::FsBase::write(x86_64::VirtAddr::new_truncate(self.fs_base as u64));
+            // wrmsr is slow: write the FS base only when it changes.
+            let fs = x86_64::VirtAddr::new_truncate(self.fs_base as u64).as_u64();
+            if fs != LAST_FS_BASE {
+                x86_64::registers::model_specific::FsBase::write(x86_64::VirtAddr::new_truncate(fs));
+                LAST_FS_BASE = fs;
+            }
             core::arch::asm!("fxrstor64 [{0}]", in(reg) self.fx.0.as_ptr(), options(nostack));
-            run_user(self);
+            // sysretq sets rip = rcx and rflags = r11: when those already
+            // hold rip and rflags (the usual state after a syscall) it does
+            // exactly what iretq would, faster. rip is canonical (checked
+            // above), so sysretq cannot fault in ring 0.
+            if self.rcx == self.rip && self.r11 == self.rflags {
+                run_user_sysret(self);
+            } else {
+                run_user(self);
+            }
             core::arch::asm!("fxsave64 [{0}]", in(reg) self.fx.0.as_mut_ptr(), options(nostack));
             core::arch::asm!("mov {0}, cr2", out(reg) self.cr2, options(nomem, nostack));
         }
@@ -210,9 +223,12 @@ static mut KERNEL_RSP: usize = 0;
 static mut CONTEXT_TOP: usize = 0;
 #[unsafe(no_mangle)]
 static mut USER_RSP: usize = 0;
+/// The FS base last written to the MSR (only `run` writes it).
+static mut LAST_FS_BASE: u64 = 0;
 
 unsafe extern "C" {
     fn run_user(ctx: &mut UserContext);
+    fn run_user_sysret(ctx: &mut UserContext);
 }
 
 core::arch::global_asm!(
@@ -245,6 +261,34 @@ run_user:
     pop     r15
     add     rsp, 16                         # vector, error code
     iretq
+
+    .globl run_user_sysret
+run_user_sysret:
+    push    rbx
+    push    rbp
+    push    r12
+    push    r13
+    push    r14
+    push    r15
+    mov     [rip + KERNEL_RSP], rsp
+    mov     rsp, rdi
+    pop     rax
+    pop     rbx
+    pop     rcx
+    pop     rdx
+    pop     rsi
+    pop     rdi
+    pop     rbp
+    pop     r8
+    pop     r9
+    pop     r10
+    pop     r11
+    pop     r12
+    pop     r13
+    pop     r14
+    pop     r15
+    mov     rsp, [rsp + 5*8]                # the user rsp (after vector, error, rip, cs, rflags)
+    sysretq
 
     # A trap from user mode: trap_common pushed everything into the context.
     .globl user_trap_exit

@@ -121,6 +121,14 @@ int main(void)
 	CHECK_OK("sysinfo", sysinfo(&si));
 	CHECK("totalram is positive", si.totalram > 0);
 	CHECK("at least one process", si.procs >= 1);
+	FILE *la = fopen("/proc/loadavg", "r");
+	float l1 = -1, l5 = -1, l15 = -1;
+	int running = 0, total = 0, last = 0;
+	int fields = la ? fscanf(la, "%f %f %f %d/%d %d", &l1, &l5, &l15, &running, &total, &last) : 0;
+	if (la)
+		fclose(la);
+	CHECK_EQ("/proc/loadavg has three averages, runnable/total and the last PID", fields, 6);
+	CHECK("the averages are not negative and the reader is runnable", l1 >= 0 && l5 >= 0 && l15 >= 0 && running >= 1);
 	cpu_set_t cpus;
 	CHECK_OK("sched_getaffinity", sched_getaffinity(0, sizeof cpus, &cpus));
 	CHECK("at least one CPU", CPU_COUNT(&cpus) >= 1);

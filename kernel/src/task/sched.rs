@@ -135,6 +135,13 @@ pub fn block_on(
     }
 }
 
+/// Feeds the load average (every 5 s it folds in the runnable tasks:
+/// the queue, plus the task that was running if `running`).
+pub fn sample_load(running: bool) {
+    let runnable = RUN_QUEUE.lock().len() + usize::from(running);
+    linux_object::process::loadavg::sample(timer::now_ns(), runnable);
+}
+
 /// Wakes the sleepers whose deadline has passed and fires due interval
 /// timers (SIGALRM). Called on timer ticks.
 pub fn wake_sleepers() {
@@ -172,6 +179,7 @@ pub fn run() -> ! {
                 arch::enable_interrupts();
                 arch::wait_for_interrupt();
                 arch::disable_interrupts();
+                sample_load(false);
             }
         }
     }

@@ -73,6 +73,7 @@ fn run_thread() {
             }
             TrapCause::Timer => {
                 timer::on_interrupt();
+                sched::sample_load(true);
                 sched::wake_sleepers();
                 sched::yield_now();
             }

@@ -19,6 +19,7 @@
 pub mod creds;
 pub mod elf;
 pub mod itimer;
+pub mod loadavg;
 pub mod pid;
 pub mod pidfd;
 pub mod rlimit;

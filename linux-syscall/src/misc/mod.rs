@@ -58,7 +58,11 @@ pub fn sys_sysinfo(ctx: &mut Ctx, args: &Args) -> SysResult {
     let mut buf = [0u8; 112];
     let mut put = |offset: usize, value: u64| buf[offset..offset + 8].copy_from_slice(&value.to_le_bytes());
     put(0, uptime);
-    // loads[3] at 8, 16, 24: TODO(loadavg) — no load average is kept yet.
+    // loads[3] at 8, 16, 24, scaled by 1 << SI_LOAD_SHIFT (16).
+    let shift = 16 - linux_object::process::loadavg::FSHIFT;
+    for (i, load) in linux_object::process::loadavg::averages().into_iter().enumerate() {
+        put(8 + i * 8, load << shift);
+    }
     put(32, total as u64);
     put(40, free as u64);
     // sharedram 48, bufferram 56, totalswap 64, freeswap 72: none.

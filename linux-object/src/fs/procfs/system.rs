@@ -72,8 +72,8 @@ fn stat() -> String {
 fn loadavg() -> String {
     let processes = crate::process::all_processes();
     let last = processes.iter().map(|p| p.pid()).max().unwrap_or(0);
-    // TODO(loadavg): no load average is computed yet.
-    format!("0.00 0.00 0.00 1/{} {}\n", processes.len(), last)
+    // "runnable/total" counts the reader itself as the one running.
+    format!("{} 1/{} {}\n", crate::process::loadavg::text(), processes.len(), last)
 }
 
 fn filesystems() -> String {

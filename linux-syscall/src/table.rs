@@ -88,7 +88,7 @@ table! {
     "execve" => process::exec::sys_execve, "a non-leader thread keeps its own TID";
     "execveat" => process::exec::sys_execveat;
     // files
-    "openat" => fs::open::sys_openat, "no O_TMPFILE; FIFOs and sockets not openable";
+    "openat" => fs::open::sys_openat, "no O_TMPFILE; socket files are ENXIO";
     "open" => fs::open::sys_open;
     "creat" => fs::open::sys_creat;
     "close" => fs::open::sys_close;

@@ -1,8 +1,11 @@
-//! Pipes. Mirrors fs/pipe.c per pipe(7): a 64 KiB buffer, reads return what
-//! is there (0 at end of file once every writer is gone), writes of at most
-//! PIPE_BUF bytes are atomic, writing with no reader is EPIPE (the caller
-//! sends SIGPIPE). Operations that would block return EAGAIN; the caller
-//! waits on the pipe's queue.
+//! Pipes and FIFOs. Mirrors fs/pipe.c per pipe(7) and fifo(7): a 64 KiB
+//! buffer, reads return what is there (0 at end of file once every writer
+//! is gone), writes of at most PIPE_BUF bytes are atomic, writing with no
+//! reader is EPIPE (the caller sends SIGPIPE). Operations that would block
+//! return EAGAIN; the caller waits on the pipe's queue.
+//!
+//! A FIFO is a pipe reached through a file-system node: every open of the
+//! node shares one [`Pipe`] ([`fifo_of`]), which lives while an end is open.
 
 use alloc::collections::VecDeque;
 use alloc::format;
@@ -13,7 +16,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::Waker;
 
 use super::file::{FileLike, OpenFlags, PollEvents};
-use super::vfs::{FileType, Metadata};
+use super::path::Path;
+use super::vfs::{FileType, INode, Metadata};
 use crate::error::{Errno, Result};
 use crate::sync::{Mutex, WaitQueue};
 
@@ -27,6 +31,10 @@ struct Buffer {
     data: VecDeque<u8>,
     readers: usize,
     writers: usize,
+    /// Opens of each end ever made (Linux's r_counter/w_counter): a FIFO
+    /// open waits for the other counter to move.
+    reader_opens: u64,
+    writer_opens: u64,
 }
 
 /// The shared part of a pipe.
@@ -38,24 +46,78 @@ pub struct Pipe {
     pub wait: WaitQueue,
 }
 
-/// One end of a pipe; dropping it closes that end.
+/// An open pipe or FIFO: the read end, the write end, or (a FIFO opened
+/// O_RDWR) both. Dropping it closes what it holds.
 pub struct PipeEnd {
     pipe: Arc<Pipe>,
-    is_writer: bool,
+    readable: bool,
+    writable: bool,
     flags: Mutex<OpenFlags>,
+    /// The FIFO's node, for fstat and /proc/PID/fd; `None` for pipe(2).
+    path: Option<Path>,
+}
+
+impl Pipe {
+    fn new() -> Arc<Pipe> {
+        Arc::new(Pipe {
+            ino: NEXT_PIPE_INO.fetch_add(1, Ordering::Relaxed),
+            buffer: Mutex::new(Buffer { data: VecDeque::new(), readers: 0, writers: 0, reader_opens: 0, writer_opens: 0 }),
+            wait: WaitQueue::new(),
+        })
+    }
+
+    /// Opens an end (or both): counts it and wakes FIFO opens waiting for it.
+    pub fn open_end(self: &Arc<Self>, readable: bool, writable: bool, flags: OpenFlags, path: Option<Path>) -> Arc<PipeEnd> {
+        {
+            let mut b = self.buffer.lock();
+            if readable {
+                b.readers += 1;
+                b.reader_opens += 1;
+            }
+            if writable {
+                b.writers += 1;
+                b.writer_opens += 1;
+            }
+        }
+        self.wait.wake_all();
+        let access = match (readable, writable) {
+            (true, true) => OpenFlags::RDWR,
+            (false, true) => OpenFlags::WRONLY,
+            _ => OpenFlags::empty(),
+        };
+        Arc::new(PipeEnd { pipe: self.clone(), readable, writable, flags: Mutex::new(flags | access), path })
+    }
+
+    /// (readers, writers) open now, and how many opens of each were ever made.
+    pub fn ends(&self) -> ((usize, usize), (u64, u64)) {
+        let b = self.buffer.lock();
+        ((b.readers, b.writers), (b.reader_opens, b.writer_opens))
+    }
 }
 
 /// A new pipe: (read end, write end).
 pub fn new_pipe(flags: OpenFlags) -> (Arc<PipeEnd>, Arc<PipeEnd>) {
-    let pipe = Arc::new(Pipe {
-        ino: NEXT_PIPE_INO.fetch_add(1, Ordering::Relaxed),
-        buffer: Mutex::new(Buffer { data: VecDeque::new(), readers: 1, writers: 1 }),
-        wait: WaitQueue::new(),
-    });
+    let pipe = Pipe::new();
     let status = flags & OpenFlags::NONBLOCK;
-    let reader = Arc::new(PipeEnd { pipe: pipe.clone(), is_writer: false, flags: Mutex::new(status) });
-    let writer = Arc::new(PipeEnd { pipe, is_writer: true, flags: Mutex::new(status | OpenFlags::WRONLY) });
-    (reader, writer)
+    (pipe.open_end(true, false, status, None), pipe.open_end(false, true, status, None))
+}
+
+/// FIFOs with an open end, by the identity of their node.
+static FIFOS: Mutex<alloc::collections::BTreeMap<(u64, u64), alloc::sync::Weak<Pipe>>> =
+    Mutex::new(alloc::collections::BTreeMap::new());
+
+/// The pipe behind FIFO node `inode`, made at its first open; every open
+/// of the node shares it while any end is open.
+pub fn fifo_of(inode: &Arc<dyn INode>) -> Arc<Pipe> {
+    let key = inode.identity();
+    let mut fifos = FIFOS.lock();
+    if let Some(pipe) = fifos.get(&key).and_then(alloc::sync::Weak::upgrade) {
+        return pipe;
+    }
+    fifos.retain(|_, w| w.strong_count() > 0);
+    let pipe = Pipe::new();
+    fifos.insert(key, Arc::downgrade(&pipe));
+    pipe
 }
 
 impl PipeEnd {
@@ -66,7 +128,7 @@ impl PipeEnd {
 
 impl FileLike for PipeEnd {
     fn read(&self, buf: &mut [u8]) -> Result<usize> {
-        if self.is_writer {
+        if !self.readable {
             return Err(Errno::EBADF.into());
         }
         let mut b = self.pipe.buffer.lock();
@@ -83,7 +145,7 @@ impl FileLike for PipeEnd {
     }
 
     fn write(&self, data: &[u8]) -> Result<usize> {
-        if !self.is_writer {
+        if !self.writable {
             return Err(Errno::EBADF.into());
         }
         let mut b = self.pipe.buffer.lock();
@@ -111,17 +173,18 @@ impl FileLike for PipeEnd {
         }
         let b = self.pipe.buffer.lock();
         let mut events = PollEvents::empty();
-        if self.is_writer {
+        if self.writable {
             if b.readers == 0 {
                 events |= PollEvents::ERR;
             } else if PIPE_CAPACITY - b.data.len() >= PIPE_BUF {
                 events |= PollEvents::OUT | PollEvents::WRNORM;
             }
-        } else {
+        }
+        if self.readable {
             if !b.data.is_empty() {
                 events |= PollEvents::IN | PollEvents::RDNORM;
             }
-            if b.writers == 0 {
+            if b.writers == 0 && !self.writable {
                 events |= PollEvents::HUP;
             }
         }
@@ -141,7 +204,14 @@ impl FileLike for PipeEnd {
     }
 
     fn metadata(&self) -> Result<Metadata> {
-        Ok(Metadata::synthetic(0xc, self.pipe.ino, FileType::Fifo, 0o600))
+        match &self.path {
+            Some(path) => Ok(path.inode().metadata()),
+            None => Ok(Metadata::synthetic(0xc, self.pipe.ino, FileType::Fifo, 0o600)),
+        }
+    }
+
+    fn path(&self) -> Option<Path> {
+        self.path.clone()
     }
 
     fn status_flags(&self) -> OpenFlags {
@@ -166,9 +236,10 @@ impl Drop for PipeEnd {
     fn drop(&mut self) {
         {
             let mut b = self.pipe.buffer.lock();
-            if self.is_writer {
+            if self.writable {
                 b.writers -= 1;
-            } else {
+            }
+            if self.readable {
                 b.readers -= 1;
             }
         }

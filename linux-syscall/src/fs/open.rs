@@ -111,10 +111,10 @@ pub fn open_file(ctx: &Ctx, dirfd: i32, path: &str, flags: OpenFlags, mode: u32)
             devices::open(target, flags)
         }
         FileType::BlockDevice => return_errno!(ENXIO),
-        FileType::Fifo | FileType::Socket => {
-            // TODO(fifo): named pipes and unix sockets.
-            log::warn!("open: FIFOs and socket files are not supported yet");
-            return_errno_with_message!(ENXIO, "FIFOs and socket files are not supported yet")
+        FileType::Fifo => open_fifo(ctx, target, flags),
+        FileType::Socket => {
+            // "ENXIO: the file is a UNIX domain socket" - open(2).
+            return_errno!(ENXIO)
         }
         FileType::Regular if flags.contains(OpenFlags::TRUNC) && flags.writable() => {
             target.inode().truncate(0)?;
@@ -122,6 +122,40 @@ pub fn open_file(ctx: &Ctx, dirfd: i32, path: &str, flags: OpenFlags, mode: u32)
         }
         _ => Ok(InodeFile::new(target, flags)),
     }
+}
+
+/// Opens a FIFO (fifo(7)): every open of the node shares one pipe. A
+/// reader (or writer) waits until the other end has been opened, unless
+/// O_NONBLOCK: then a reader returns at once and a writer with no reader
+/// fails with ENXIO. O_RDWR never waits.
+fn open_fifo(ctx: &Ctx, target: linux_object::fs::path::Path, flags: OpenFlags) -> linux_object::Result<Arc<dyn FileLike>> {
+    let pipe = linux_object::fs::pipe::fifo_of(target.inode());
+    let (readable, writable) = (flags.readable(), flags.writable());
+    let nonblock = flags.contains(OpenFlags::NONBLOCK);
+    if writable && !readable && nonblock && pipe.ends().0.0 == 0 {
+        return_errno!(ENXIO);
+    }
+    let end = pipe.open_end(readable, writable, flags & OpenFlags::settable(), Some(target));
+    if nonblock || (readable && writable) {
+        return Ok(end);
+    }
+    // Wait for a partner: one open of the other end since ours.
+    let (_, (reader_opens, writer_opens)) = pipe.ends();
+    let partner = || {
+        let ((readers, writers), (r_opens, w_opens)) = pipe.ends();
+        if readable { writers > 0 || w_opens > writer_opens } else { readers > 0 || r_opens > reader_opens }
+    };
+    let result = ctx.kernel.block_on(
+        &mut |waker| {
+            pipe.wait.register(waker);
+            partner()
+        },
+        None,
+    );
+    if result == crate::BlockResult::Interrupted {
+        return_errno!(ERESTARTSYS);
+    }
+    Ok(end)
 }
 
 pub fn sys_close(ctx: &mut Ctx, args: &Args) -> SysResult {

@@ -127,6 +127,21 @@ impl PidNamespace {
         self.inner.lock().adding = false;
     }
 
+    /// The last PID handed out here (`/proc/sys/kernel/ns_last_pid`).
+    pub fn last_pid(&self) -> Pid {
+        self.inner.lock().numbers.last()
+    }
+
+    /// Writing `ns_last_pid`: the next PID will be searched from `last + 1`
+    /// (CRIU restores processes this way). `EINVAL` outside [0, pid_max).
+    pub fn set_last_pid(&self, last: Pid) -> Result<()> {
+        if last >= crate::process::pid::PID_MAX {
+            return Err(Errno::EINVAL.into());
+        }
+        self.inner.lock().numbers.set_last(last);
+        Ok(())
+    }
+
     /// Numbers in use in this namespace (threads included).
     pub fn count(&self) -> usize {
         self.inner.lock().numbers.count()

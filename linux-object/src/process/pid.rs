@@ -59,6 +59,16 @@ impl PidAllocator {
     pub fn count(&self) -> usize {
         self.in_use.len()
     }
+
+    /// The last number handed out (`/proc/sys/kernel/ns_last_pid`).
+    pub fn last(&self) -> Pid {
+        self.last
+    }
+
+    /// Makes the next number searched for `last + 1`.
+    pub fn set_last(&mut self, last: Pid) {
+        self.last = last;
+    }
 }
 
 impl Default for PidAllocator {

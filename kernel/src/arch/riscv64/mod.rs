@@ -59,11 +59,8 @@ pub fn machine_info() -> linux_object::fs::procfs::MachineInfo {
         cpuinfo: alloc::string::String::from(
             "processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc\nmmu\t\t: sv39\nuarch\t\t: qemu,virt\n\n",
         ),
-        version: alloc::format!(
-            "Linux version {} (nscore@nscore) (rustc) {}\n",
-            linux_syscall::misc::RELEASE,
-            linux_syscall::misc::VERSION
-        ),
+        release: alloc::string::String::from(linux_syscall::misc::RELEASE),
+        build: alloc::string::String::from(linux_syscall::misc::VERSION),
     }
 }
 

@@ -73,11 +73,8 @@ pub fn machine_info() -> linux_object::fs::procfs::MachineInfo {
             vendor(),
             timer::tsc_hz() / 1_000_000
         ),
-        version: alloc::format!(
-            "Linux version {} (nscore@nscore) (rustc) {}\n",
-            linux_syscall::misc::RELEASE,
-            linux_syscall::misc::VERSION
-        ),
+        release: alloc::string::String::from(linux_syscall::misc::RELEASE),
+        build: alloc::string::String::from(linux_syscall::misc::VERSION),
     }
 }
 

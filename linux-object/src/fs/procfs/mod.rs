@@ -6,6 +6,7 @@
 //! directory; `system.rs` the system-wide files.
 
 mod pid;
+mod sysctl;
 mod system;
 
 use alloc::boxed::Box;
@@ -28,7 +29,17 @@ const PROC_DEV: u64 = 0x16;
 /// Facts about the machine that /proc/cpuinfo and /proc/version print.
 pub struct MachineInfo {
     pub cpuinfo: String,
-    pub version: String,
+    /// The kernel release (`uname -r`, /proc/sys/kernel/osrelease).
+    pub release: String,
+    /// The build string (`uname -v`, /proc/sys/kernel/version).
+    pub build: String,
+}
+
+impl MachineInfo {
+    /// /proc/version's line.
+    pub fn version_line(&self) -> String {
+        alloc::format!("Linux version {} (nscore@nscore) (rustc) {}\n", self.release, self.build)
+    }
 }
 
 static MACHINE: crate::sync::Once<MachineInfo> = crate::sync::Once::new();
@@ -39,7 +50,7 @@ pub fn init(info: MachineInfo) {
 }
 
 fn machine() -> &'static MachineInfo {
-    MACHINE.call_once(|| MachineInfo { cpuinfo: String::new(), version: String::new() })
+    MACHINE.call_once(|| MachineInfo { cpuinfo: String::new(), release: String::new(), build: String::new() })
 }
 
 type Generator = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync>;

@@ -89,7 +89,8 @@ pub fn entries() -> Vec<(String, Arc<dyn INode>)> {
         ("loadavg".to_string(), file(13, loadavg)),
         ("filesystems".to_string(), file(14, filesystems)),
         ("cpuinfo".to_string(), file(15, || machine().cpuinfo.clone())),
-        ("version".to_string(), file(16, || machine().version.clone())),
+        ("version".to_string(), file(16, || machine().version_line())),
         ("mounts".to_string(), ProcLink::new(17, (0, 0), || Ok(String::from("self/mounts")))),
+        ("sys".to_string(), super::sysctl::sys_dir()),
     ]
 }

@@ -3,11 +3,14 @@
  * kernel/hostname and kernel/domainname follow the reader's UTS namespace
  * and write it like sethostname(2) (uts_namespaces(7)); kernel/ns_last_pid
  * is the last PID of the reader's PID namespace, and writing it chooses the
- * next one (pid_namespaces(7)); ostype and osrelease match uname(2).
+ * next one (pid_namespaces(7)); ostype and osrelease match uname(2);
+ * user/max_<kind>_namespaces limits creation, ENOSPC past it
+ * (namespaces(7)).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -40,6 +43,20 @@ static long write_file(const char *path, const char *text)
 	close(fd);
 	errno = saved;
 	return r;
+}
+
+/* Whether CapEff in /proc/self/status has CAP_SYS_RESOURCE (24). */
+static int has_cap_sys_resource(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long caps = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (caps >> 24) & 1;
 }
 
 int main(void)
@@ -98,5 +115,32 @@ int main(void)
 		child_done();
 	}
 	CHECK_EQ("the unprivileged child's checks passed", wait_code(pid), 0);
+
+	/* Namespace limits: with max_uts_namespaces at 0 no UTS namespace can
+	 * be made. The old value is put back whatever the child did. Writing
+	 * the limits needs CAP_SYS_RESOURCE (without it the files are
+	 * read-only), which a sandboxed reference host may lack. */
+	if (!has_cap_sys_resource()) {
+		CHECK("(limits not writable here: no CAP_SYS_RESOURCE; reading them works)",
+		      atol(first_line("/proc/sys/user/max_uts_namespaces")) > 0);
+		NST_DONE();
+	}
+	char old_max[32];
+	snprintf(old_max, sizeof old_max, "%s", first_line("/proc/sys/user/max_uts_namespaces"));
+	CHECK("max_uts_namespaces is a positive number", atol(old_max) > 0);
+	CHECK("max_pid_namespaces and max_time_namespaces exist",
+	      atol(first_line("/proc/sys/user/max_pid_namespaces")) > 0 &&
+	      atol(first_line("/proc/sys/user/max_time_namespaces")) > 0);
+	CHECK_ERR("a negative limit is EINVAL", write_file("/proc/sys/user/max_uts_namespaces", "-1"), EINVAL);
+	CHECK_EQ("set max_uts_namespaces to 0", write_file("/proc/sys/user/max_uts_namespaces", "0"), 1);
+	pid = fork_child();
+	if (pid == 0) {
+		CHECK_ERR("then unshare(CLONE_NEWUTS) is ENOSPC", unshare(CLONE_NEWUTS), ENOSPC);
+		child_done();
+	}
+	int child_status = wait_code(pid);
+	CHECK("restore max_uts_namespaces", write_file("/proc/sys/user/max_uts_namespaces", old_max) > 0);
+	CHECK_EQ("the limited child's checks passed", child_status, 0);
+	CHECK_STR("the limit is back", first_line("/proc/sys/user/max_uts_namespaces"), old_max);
 	NST_DONE();
 }

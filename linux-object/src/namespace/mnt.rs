@@ -37,9 +37,10 @@ impl MountNamespace {
     /// `copy_mnt_ns`: a namespace with a copy of this one's mounts, owned by
     /// `owner`; returns the old→new mount pairs so the caller can move its
     /// root and cwd into the copy.
-    pub fn copy(&self, owner: Arc<UserNamespace>) -> (Arc<Self>, MountMap) {
+    pub fn copy(&self, owner: Arc<UserNamespace>) -> crate::error::Result<(Arc<Self>, MountMap)> {
+        let common = NsCommon::new(NsKind::Mnt, Some(owner))?;
         let (tree, map) = self.tree.clone_tree_with_map();
-        (Self::create(NsCommon::new(NsKind::Mnt, Some(owner)), tree), map)
+        Ok((Self::create(common, tree), map))
     }
 }
 

@@ -28,6 +28,7 @@ pub mod nsproxy;
 pub mod pid;
 pub mod registry;
 pub mod time;
+pub mod ucounts;
 pub mod user;
 pub mod uts;
 
@@ -124,6 +125,9 @@ pub struct NsCommon {
     /// checked there. `None` only for the initial user namespace itself,
     /// and for a user namespace (its parent is its owner).
     owner: Option<Arc<UserNamespace>>,
+    /// What counts this namespace against its creator's limit (none for
+    /// the initial namespaces).
+    _charge: Option<ucounts::Charge>,
 }
 
 /// New namespaces get inode numbers counting down from below the initial
@@ -134,12 +138,14 @@ static NEXT_INUM: AtomicU32 = AtomicU32::new(0xF000_0000);
 impl NsCommon {
     /// The header of an initial namespace, with Linux's fixed inode number.
     pub fn initial(kind: NsKind, owner: Option<Arc<UserNamespace>>) -> NsCommon {
-        NsCommon { koid: new_koid(), kind, inum: kind.initial_inum(), owner }
+        NsCommon { koid: new_koid(), kind, inum: kind.initial_inum(), owner, _charge: None }
     }
 
-    /// The header of a new namespace: a fresh KoID and inode number.
-    pub fn new(kind: NsKind, owner: Option<Arc<UserNamespace>>) -> NsCommon {
-        NsCommon { koid: new_koid(), kind, inum: NEXT_INUM.fetch_add(1, Ordering::Relaxed), owner }
+    /// The header of a new namespace: a fresh KoID and inode number,
+    /// charged to the creator (`ENOSPC` past `/proc/sys/user/max_*`).
+    pub fn new(kind: NsKind, owner: Option<Arc<UserNamespace>>) -> crate::error::Result<NsCommon> {
+        let charge = ucounts::charge(kind)?;
+        Ok(NsCommon { koid: new_koid(), kind, inum: NEXT_INUM.fetch_add(1, Ordering::Relaxed), owner, _charge: Some(charge) })
     }
 
     pub fn koid(&self) -> KoId {

@@ -95,12 +95,12 @@ impl NsProxy {
         let mut new = (**self).clone();
         let mut mounts = None;
         if flags & CLONE_NEWNS != 0 {
-            let (mnt, map) = self.mnt.copy(owner.clone());
+            let (mnt, map) = self.mnt.copy(owner.clone())?;
             new.mnt = mnt;
             mounts = Some(map);
         }
         if flags & CLONE_NEWUTS != 0 {
-            new.uts = self.uts.copy(owner.clone());
+            new.uts = self.uts.copy(owner.clone())?;
         }
         if flags & CLONE_NEWPID != 0 {
             if !Arc::ptr_eq(&self.pid_for_children, active_pid) {
@@ -109,7 +109,7 @@ impl NsProxy {
             new.pid_for_children = active_pid.new_child(owner.clone())?;
         }
         if flags & CLONE_NEWTIME != 0 {
-            let time = self.time.copy(owner.clone());
+            let time = self.time.copy(owner.clone())?;
             if for_clone {
                 new.time = time.clone();
             }

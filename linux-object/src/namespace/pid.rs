@@ -72,7 +72,7 @@ impl PidNamespace {
         if level > MAX_PID_NS_LEVEL {
             return Err(Errno::ENOSPC.into());
         }
-        Ok(Self::create(NsCommon::new(NsKind::Pid, Some(owner)), Some(self.clone()), level))
+        Ok(Self::create(NsCommon::new(NsKind::Pid, Some(owner))?, Some(self.clone()), level))
     }
 
     pub fn level(&self) -> u32 {
@@ -285,7 +285,7 @@ mod tests {
 
     #[test]
     fn a_task_has_one_number_per_level() {
-        let root = PidNamespace::create(NsCommon::new(NsKind::Pid, None), None, 0);
+        let root = PidNamespace::create(NsCommon::new(NsKind::Pid, None).unwrap(), None, 0);
         let a = KernelPid::alloc(&root, &[]).unwrap();
         assert_eq!((a.global(), a.local()), (1, 1));
         let child = root.new_child(init_user_ns()).unwrap();
@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn nesting_stops_at_32_levels() {
-        let mut ns = PidNamespace::create(NsCommon::new(NsKind::Pid, None), None, 0);
+        let mut ns = PidNamespace::create(NsCommon::new(NsKind::Pid, None).unwrap(), None, 0);
         for _ in 0..MAX_PID_NS_LEVEL {
             ns = ns.new_child(init_user_ns()).unwrap();
         }
@@ -317,7 +317,7 @@ mod tests {
 
     #[test]
     fn set_tid_and_a_dying_namespace() {
-        let root = PidNamespace::create(NsCommon::new(NsKind::Pid, None), None, 0);
+        let root = PidNamespace::create(NsCommon::new(NsKind::Pid, None).unwrap(), None, 0);
         let _init = KernelPid::alloc(&root, &[]).unwrap();
         let child = root.new_child(init_user_ns()).unwrap();
         assert_eq!(KernelPid::alloc(&child, &[5]).err().unwrap().errno, Errno::EINVAL, "a new namespace starts at 1");

@@ -49,8 +49,8 @@ impl TimeNamespace {
 
     /// `clone_time_ns`: a new namespace owned by `owner` with this one's
     /// offsets, not yet entered.
-    pub fn copy(&self, owner: Arc<UserNamespace>) -> Arc<Self> {
-        Self::create(NsCommon::new(NsKind::Time, Some(owner)), *self.offsets.lock())
+    pub fn copy(&self, owner: Arc<UserNamespace>) -> Result<Arc<Self>> {
+        Ok(Self::create(NsCommon::new(NsKind::Time, Some(owner))?, *self.offsets.lock()))
     }
 
     pub fn offsets(&self) -> TimeOffsets {
@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn offsets_are_written_until_frozen() {
-        let ns = init_time_ns().copy(super::super::user::init_user_ns());
+        let ns = init_time_ns().copy(super::super::user::init_user_ns()).unwrap();
         assert_eq!(ns.offsets(), TimeOffsets::default(), "a copy of the initial namespace starts at zero");
         ns.set_offsets(b"monotonic 1000 5\nboottime 2 0\n").unwrap();
         assert_eq!(ns.offsets(), TimeOffsets { monotonic_ns: 1_000_000_000_005, boottime_ns: 2_000_000_000 });
@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(ns.set_offsets(b"monotonic 9223372036854775807 0").unwrap_err().errno, Errno::ERANGE);
         ns.freeze();
         assert_eq!(ns.set_offsets(b"monotonic 1 0").unwrap_err().errno, Errno::EACCES);
-        let child = ns.copy(super::super::user::init_user_ns());
+        let child = ns.copy(super::super::user::init_user_ns()).unwrap();
         assert_eq!(child.offsets(), ns.offsets(), "a new namespace inherits the offsets");
     }
 }

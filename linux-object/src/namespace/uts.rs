@@ -32,15 +32,15 @@ impl UtsNamespace {
 
     /// A new namespace owned by `owner` with these names (tests, and
     /// [`copy`](Self::copy)).
-    pub fn new(nodename: &str, domainname: &str) -> Arc<Self> {
-        Self::create(NsCommon::new(NsKind::Uts, Some(super::user::init_user_ns())), nodename, domainname)
+    pub fn new(nodename: &str, domainname: &str) -> Result<Arc<Self>> {
+        Ok(Self::create(NsCommon::new(NsKind::Uts, Some(super::user::init_user_ns()))?, nodename, domainname))
     }
 
     /// `clone_uts_ns`: a new namespace owned by `owner`, starting with a
     /// copy of this one's names.
-    pub fn copy(&self, owner: Arc<UserNamespace>) -> Arc<Self> {
+    pub fn copy(&self, owner: Arc<UserNamespace>) -> Result<Arc<Self>> {
         let (node, domain) = self.names.lock().clone();
-        Self::create(NsCommon::new(NsKind::Uts, Some(owner)), &node, &domain)
+        Ok(Self::create(NsCommon::new(NsKind::Uts, Some(owner))?, &node, &domain))
     }
 
     pub fn nodename(&self) -> String {
@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn names_and_limits() {
-        let uts = UtsNamespace::new("a", "b");
+        let uts = UtsNamespace::new("a", "b").unwrap();
         uts.set_nodename(b"box").unwrap();
         assert_eq!(uts.nodename(), "box");
         assert_eq!(uts.set_nodename(&[b'x'; 65]).unwrap_err().errno, Errno::EINVAL);
@@ -101,8 +101,8 @@ mod tests {
 
     #[test]
     fn a_copy_starts_equal_and_is_independent() {
-        let a = UtsNamespace::new("host", "dom");
-        let b = a.copy(crate::namespace::user::init_user_ns());
+        let a = UtsNamespace::new("host", "dom").unwrap();
+        let b = a.copy(crate::namespace::user::init_user_ns()).unwrap();
         assert_eq!(b.nodename(), "host");
         b.set_nodename(b"box").unwrap();
         assert_eq!(a.nodename(), "host");

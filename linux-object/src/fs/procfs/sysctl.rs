@@ -7,6 +7,8 @@
 //!   where the next search starts (pid_namespaces(7)).
 //! - `kernel/ostype`, `kernel/osrelease`, `kernel/version`, `kernel/pid_max`:
 //!   read-only facts.
+//! - `user/max_<kind>_namespaces`: how many namespaces of each kind a user
+//!   may create (namespaces(7); `namespace::ucounts`).
 
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
@@ -17,7 +19,7 @@ use crate::error::{Errno, Result};
 use crate::fs::vfs::INode;
 use crate::hal::hal;
 use crate::namespace::user::CAP_SYS_ADMIN;
-use crate::namespace::{Namespace, ns_capable};
+use crate::namespace::{Namespace, NsKind, ns_capable, ucounts};
 use crate::process::Process;
 
 /// The process reading or writing (procfs files run in its context).
@@ -75,6 +77,19 @@ fn ns_last_pid(ino: u64) -> Arc<dyn INode> {
     )
 }
 
+fn max_namespaces(ino: u64, kind: NsKind) -> Arc<dyn INode> {
+    ProcFile::writable(
+        ino,
+        (0, 0),
+        move || Ok(alloc::format!("{}\n", ucounts::limit(kind)).into_bytes()),
+        move |data| {
+            let text = core::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+            ucounts::set_limit(kind, text.trim().parse().map_err(|_| Errno::EINVAL)?)?;
+            Ok(data.len())
+        },
+    )
+}
+
 fn fixed(ino: u64, text: fn() -> String) -> Arc<dyn INode> {
     ProcFile::new(ino, move || Ok(alloc::format!("{}\n", text()).into_bytes()))
 }
@@ -93,6 +108,13 @@ pub fn sys_dir() -> Arc<dyn INode> {
                 ("pid_max".to_string(), fixed(38, || crate::process::pid::PID_MAX.to_string())),
             ]
         });
-        alloc::vec![("kernel".to_string(), kernel)]
+        let user = ProcDir::new(39, (0, 0), 0o555, || -> Vec<(String, Arc<dyn INode>)> {
+            NsKind::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, &kind)| (alloc::format!("max_{}_namespaces", kind.name()), max_namespaces(40 + i as u64, kind)))
+                .collect()
+        });
+        alloc::vec![("kernel".to_string(), kernel), ("user".to_string(), user)]
     })
 }

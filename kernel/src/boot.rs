@@ -49,6 +49,7 @@ pub struct BootInfo {
     /// Base of the 16550 UART and the distance between its registers.
     pub uart: Option<(usize, u8)>,
     /// A 16550 UART at an I/O port instead (x86's COM1).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub uart_port: Option<u16>,
     /// QEMU's test finisher ("sifive,test0"), used to power off with an exit code.
     pub test_finisher: Option<usize>,

@@ -7,6 +7,8 @@
 //! - `trap::init()`, `timer::{init, now_ns, ticks}`, `power::shutdown(code)`,
 //!   `early_putchar(byte)` for output before the console driver is up.
 
+mod common;
+
 #[cfg(target_arch = "riscv64")]
 mod riscv64;
 #[cfg(target_arch = "riscv64")]

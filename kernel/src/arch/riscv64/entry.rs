@@ -63,21 +63,9 @@ _start:
     rust_entry = sym rust_entry,
 );
 
-unsafe extern "C" {
-    static mut __bss_start: u8;
-    static mut __bss_end: u8;
-}
-
 /// Runs in the high half on the boot stack, with the BSS still dirty.
 extern "C" fn rust_entry(hart_id: usize, dtb_pa: usize) -> ! {
-    // SAFETY: the linker script places __bss_start..__bss_end inside the
-    // image and outside the boot stack; nothing has read the BSS yet.
-    unsafe {
-        let start = &raw mut __bss_start;
-        let end = &raw mut __bss_end;
-        let len = end as usize - start as usize;
-        core::ptr::write_bytes(start, 0, len);
-    }
+    crate::arch::common::clear_bss();
     super::boot::set_boot_args(hart_id, dtb_pa);
     crate::kernel_main()
 }

@@ -34,22 +34,7 @@ pub const TRAMPOLINE_CODE: [u8; 8] = {
     [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]]
 };
 
-/// What a signal delivery needs to know.
-pub struct Delivery<'a> {
-    pub signal: u32,
-    pub handler: usize,
-    pub siginfo: &'a [u8; 128],
-    /// Whether the handler wants (sig, info, ucontext) — SA_SIGINFO. The
-    /// registers are set the same way either way.
-    pub old_mask: u64,
-    /// Where the frame goes: the top of the alternate stack, or None for the
-    /// current stack.
-    pub stack_top: Option<usize>,
-    /// The `stack_t` to record in `uc_stack` (sp, flags, size).
-    pub altstack: (usize, i32, usize),
-    /// Return address: the trampoline, or SA_RESTORER's restorer.
-    pub restorer: usize,
-}
+pub use crate::arch::common::Delivery;
 
 fn put(buf: &mut [u8], offset: usize, value: u64) {
     buf[offset..offset + 8].copy_from_slice(&value.to_le_bytes());

@@ -25,22 +25,7 @@ pub struct UserContext {
 const SSTATUS_SPIE: usize = 1 << 5;
 const SSTATUS_FS_INITIAL: usize = 1 << 13;
 
-/// Why `run` returned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TrapCause {
-    Syscall,
-    Timer,
-    /// A page fault at `addr`; `write`/`exec` tell the access.
-    PageFault { addr: usize, write: bool, exec: bool },
-    IllegalInstruction { addr: usize },
-    Breakpoint,
-    Misaligned { addr: usize },
-    AccessFault { addr: usize },
-    /// SIGFPE (x86's divide error; riscv64 never traps on arithmetic).
-    #[allow(dead_code)]
-    FloatingPoint { addr: usize },
-    Other { code: usize, interrupt: bool },
-}
+pub use crate::arch::common::TrapCause;
 
 impl UserContext {
     /// A fresh thread that starts at `entry` with stack pointer `sp`.

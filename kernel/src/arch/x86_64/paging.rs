@@ -26,21 +26,7 @@ const ADDR: u64 = 0x000f_ffff_ffff_f000;
 
 const MIB2: usize = 2 << 20;
 
-pub fn phys_to_virt(pa: usize) -> usize {
-    pa + PHYS_VIRT_OFFSET as usize
-}
-
-pub fn virt_to_phys(va: usize) -> usize {
-    va - PHYS_VIRT_OFFSET as usize
-}
-
-/// Access rights of a kernel mapping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Perm {
-    ReadExecute,
-    Read,
-    ReadWrite,
-}
+pub use crate::arch::common::{Perm, phys_to_virt, virt_to_phys};
 
 impl Perm {
     fn bits(self) -> u64 {

@@ -40,19 +40,7 @@ mod sc {
 /// `mov $15, %eax; syscall` (rt_sigreturn), padded with int3.
 pub const TRAMPOLINE_CODE: [u8; 8] = [0xb8, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xcc];
 
-/// What a signal delivery needs to know.
-pub struct Delivery<'a> {
-    pub signal: u32,
-    pub handler: usize,
-    pub siginfo: &'a [u8; 128],
-    pub old_mask: u64,
-    /// The top of the alternate stack, or None for the current stack.
-    pub stack_top: Option<usize>,
-    /// The `stack_t` to record in `uc_stack` (sp, flags, size).
-    pub altstack: (usize, i32, usize),
-    /// Return address: SA_RESTORER's restorer, or the trampoline.
-    pub restorer: usize,
-}
+pub use crate::arch::common::Delivery;
 
 fn put(buf: &mut [u8], offset: usize, value: u64) {
     buf[offset..offset + 8].copy_from_slice(&value.to_le_bytes());

@@ -2,9 +2,9 @@
 //! `rsp0` points into the running thread's `UserContext`), the IDT with one
 //! small stub per vector, the 8259 PIC, and the `syscall` MSRs.
 //!
-//! Every stub pushes (error code, vector) and jumps to `trap_common`, which
-//! pushes the general registers and looks at the saved CS: from user mode
-//! the frame *is* the thread's `UserContext` (see user.rs) and control goes
+//! Every stub pushes (error code, vector) and jumps to `trap_common`
+//! (user.rs), which pushes the general registers and looks at the saved CS:
+//! from user mode the frame *is* the thread's `UserContext` and control goes
 //! back to `run_user`'s caller; from the kernel it calls
 //! [`kernel_trap_handler`] and `iretq`s.
 
@@ -91,51 +91,6 @@ macro_rules! stubs {
 stubs!(
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
     31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47
-);
-
-core::arch::global_asm!(
-    r#"
-    .section .text
-    .globl trap_common
-trap_common:
-    push    r15
-    push    r14
-    push    r13
-    push    r12
-    push    r11
-    push    r10
-    push    r9
-    push    r8
-    push    rbp
-    push    rdi
-    push    rsi
-    push    rdx
-    push    rcx
-    push    rbx
-    push    rax
-    test    byte ptr [rsp + 18*8], 3        # the saved CS: from user mode?
-    jnz     user_trap_exit
-    mov     rdi, rsp
-    call    {handler}
-    pop     rax
-    pop     rbx
-    pop     rcx
-    pop     rdx
-    pop     rsi
-    pop     rdi
-    pop     rbp
-    pop     r8
-    pop     r9
-    pop     r10
-    pop     r11
-    pop     r12
-    pop     r13
-    pop     r14
-    pop     r15
-    add     rsp, 16
-    iretq
-    "#,
-    handler = sym kernel_trap_handler,
 );
 
 unsafe extern "C" {
@@ -256,7 +211,8 @@ pub fn set_kernel_entry_stack(top: usize) {
     unsafe { (*(&raw mut TSS)).privilege_stack_table[0] = VirtAddr::new(top as u64) };
 }
 
-extern "C" fn kernel_trap_handler(frame: &mut TrapFrame) {
+/// Called by `trap_common` (user.rs) for a trap taken in the kernel.
+pub(super) extern "C" fn kernel_trap_handler(frame: &mut TrapFrame) {
     match frame.vector {
         v if v == timer::TIMER_VECTOR as usize => timer::on_interrupt(),
         v @ 33..=47 => {

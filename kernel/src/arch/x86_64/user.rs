@@ -64,21 +64,7 @@ const FRAME_END: usize = 22 * 8;
 const RFLAGS_IF: usize = 1 << 9;
 const RFLAGS_RESERVED: usize = 1 << 1;
 
-/// Why `run` returned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TrapCause {
-    Syscall,
-    Timer,
-    /// A page fault at `addr`; `write`/`exec` tell the access.
-    PageFault { addr: usize, write: bool, exec: bool },
-    IllegalInstruction { addr: usize },
-    Breakpoint,
-    Misaligned { addr: usize },
-    AccessFault { addr: usize },
-    /// Division by zero or an unmasked x87/SIMD exception (SIGFPE).
-    FloatingPoint { addr: usize },
-    Other { code: usize, interrupt: bool },
-}
+pub use crate::arch::common::TrapCause;
 
 impl UserContext {
     /// A fresh thread that starts at `entry` with stack pointer `sp`.
@@ -231,19 +217,30 @@ unsafe extern "C" {
     fn run_user_sysret(ctx: &mut UserContext);
 }
 
+// Every path in and out of user mode, in one block so they share the
+// register save/restore macros: `push_gprs` leaves rax lowest, matching the
+// start of `UserContext` and `TrapFrame`.
 core::arch::global_asm!(
     r#"
-    .section .text
-    .globl run_user
-run_user:
-    push    rbx
-    push    rbp
-    push    r12
-    push    r13
-    push    r14
+    .macro push_gprs
     push    r15
-    mov     [rip + KERNEL_RSP], rsp
-    mov     rsp, rdi
+    push    r14
+    push    r13
+    push    r12
+    push    r11
+    push    r10
+    push    r9
+    push    r8
+    push    rbp
+    push    rdi
+    push    rsi
+    push    rdx
+    push    rcx
+    push    rbx
+    push    rax
+    .endm
+
+    .macro pop_gprs
     pop     rax
     pop     rbx
     pop     rcx
@@ -259,34 +256,43 @@ run_user:
     pop     r13
     pop     r14
     pop     r15
+    .endm
+
+    # Saves the kernel's callee-saved registers and stack for user_trap_exit,
+    # then points rsp at the context in rdi.
+    .macro enter_user_from_kernel
+    push    rbx
+    push    rbp
+    push    r12
+    push    r13
+    push    r14
+    push    r15
+    mov     [rip + KERNEL_RSP], rsp
+    mov     rsp, rdi
+    pop_gprs
+    .endm
+
+    .section .text
+    .globl trap_common
+trap_common:
+    push_gprs
+    test    byte ptr [rsp + 18*8], 3        # the saved CS: from user mode?
+    jnz     user_trap_exit
+    mov     rdi, rsp
+    call    {kernel_handler}
+    pop_gprs
+    add     rsp, 16
+    iretq
+
+    .globl run_user
+run_user:
+    enter_user_from_kernel
     add     rsp, 16                         # vector, error code
     iretq
 
     .globl run_user_sysret
 run_user_sysret:
-    push    rbx
-    push    rbp
-    push    r12
-    push    r13
-    push    r14
-    push    r15
-    mov     [rip + KERNEL_RSP], rsp
-    mov     rsp, rdi
-    pop     rax
-    pop     rbx
-    pop     rcx
-    pop     rdx
-    pop     rsi
-    pop     rdi
-    pop     rbp
-    pop     r8
-    pop     r9
-    pop     r10
-    pop     r11
-    pop     r12
-    pop     r13
-    pop     r14
-    pop     r15
+    enter_user_from_kernel
     mov     rsp, [rsp + 5*8]                # the user rsp (after vector, error, rip, cs, rflags)
     sysretq
 
@@ -315,23 +321,10 @@ syscall_entry:
     push    rcx
     push    0
     push    {syscall_vector}
-    push    r15
-    push    r14
-    push    r13
-    push    r12
-    push    r11
-    push    r10
-    push    r9
-    push    r8
-    push    rbp
-    push    rdi
-    push    rsi
-    push    rdx
-    push    rcx
-    push    rbx
-    push    rax
+    push_gprs
     jmp     user_trap_exit
     "#,
+    kernel_handler = sym super::trap::kernel_trap_handler,
     user_ss = const USER_SS,
     user_cs = const USER_CS,
     syscall_vector = const SYSCALL_VECTOR,

@@ -149,7 +149,8 @@ table! {
     "dup" => fs::fd::sys_dup;
     "dup2" => fs::fd::sys_dup2;
     "dup3" => fs::fd::sys_dup3;
-    "fcntl" => fs::fd::sys_fcntl, "record locks are granted, not enforced";
+    "fcntl" => fs::fd::sys_fcntl;
+    "flock" => fs::fd::sys_flock;
     "pipe2" => fs::fd::sys_pipe2;
     "pipe" => fs::fd::sys_pipe;
     "ioctl" => fs::fd::sys_ioctl;

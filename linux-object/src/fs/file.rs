@@ -271,6 +271,13 @@ impl FileLike for InodeFile {
     }
 }
 
+impl Drop for InodeFile {
+    /// Closing the open file releases its OFD and flock locks.
+    fn drop(&mut self) {
+        super::lock::release_file(self as *const InodeFile as usize);
+    }
+}
+
 /// Lets a file be mapped with mmap(2): reads and writes through the inode.
 pub struct InodeSource(pub Arc<dyn INode>);
 

@@ -18,6 +18,7 @@ pub mod devices;
 pub mod fd_table;
 pub mod file;
 pub mod filesystems;
+pub mod lock;
 pub mod mount;
 pub mod path;
 pub mod perm;

@@ -657,6 +657,8 @@ impl Process {
         };
         self.exit_wait.wake_all();
         itimer::cancel(self);
+        // "the locks are released when the process terminates" - fcntl(2).
+        crate::fs::lock::release_records(None, crate::fs::lock::LockOwner::Process(self.pid));
         if ns_init_dies {
             self.zap_pid_namespace();
         }

@@ -55,6 +55,9 @@ const F_SETFL: i32 = 4;
 const F_GETLK: i32 = 5;
 const F_SETLK: i32 = 6;
 const F_SETLKW: i32 = 7;
+const F_OFD_GETLK: i32 = 36;
+const F_OFD_SETLK: i32 = 37;
+const F_OFD_SETLKW: i32 = 38;
 const F_DUPFD_CLOEXEC: i32 = 1030;
 const F_GETPIPE_SZ: i32 = 1032;
 const FD_CLOEXEC: usize = 1;
@@ -81,16 +84,7 @@ pub fn sys_fcntl(ctx: &mut Ctx, args: &Args) -> SysResult {
             file.set_status_flags(OpenFlags::from_bits_truncate(arg as u32));
             Ok(0)
         }
-        F_GETLK | F_SETLK | F_SETLKW => {
-            // TODO(locks): POSIX record locks. Until then every lock is
-            // granted, which is what a single-user system sees anyway;
-            // F_GETLK reports "unlocked" by setting l_type to F_UNLCK (2).
-            if cmd == F_GETLK {
-                UserPtr::<i16>::new(arg).write(&mut vm_of(ctx)?.lock(), &2)?;
-            }
-            log::debug!("fcntl: record locks are not enforced");
-            Ok(0)
-        }
+        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => record_lock(ctx, &file, cmd, arg),
         F_GETPIPE_SZ if file.as_any().is::<linux_object::fs::pipe::PipeEnd>() => Ok(linux_object::fs::pipe::PIPE_CAPACITY),
         _ => {
             log::warn!("fcntl: command {cmd} is not supported");
@@ -166,6 +160,153 @@ pub fn sys_ioctl(ctx: &mut Ctx, args: &Args) -> SysResult {
             let vm = vm_of(ctx)?;
             let result = file.ioctl(request, arg, &mut vm.lock());
             result.map_err(|e| if e.errno == Errno::ENOTTY { e } else { e })
+        }
+    }
+}
+
+const F_RDLCK: i16 = 0;
+const F_WRLCK: i16 = 1;
+const F_UNLCK: i16 = 2;
+
+/// The lock table's name for a file: its device and inode numbers.
+fn lock_id(file: &alloc::sync::Arc<dyn linux_object::fs::file::FileLike>) -> linux_object::Result<(u64, u64)> {
+    let meta = file.metadata()?;
+    Ok((meta.dev, meta.ino))
+}
+
+/// fcntl's record locks (fcntl(2) "Advisory record locking" and "Open
+/// file description locks"): `struct flock` is { short l_type, l_whence;
+/// off_t l_start, l_len; pid_t l_pid; } (32 bytes). POSIX locks belong to
+/// the process, OFD locks to the open file; both live in
+/// `linux_object::fs::lock`.
+fn record_lock(ctx: &Ctx, file: &alloc::sync::Arc<dyn linux_object::fs::file::FileLike>, cmd: i32, arg: usize) -> SysResult {
+    use linux_object::fs::lock::{self, LockOwner, RecordLock};
+    let raw = UserPtr::<u8>::new(arg).read_bytes(&mut vm_of(ctx)?.lock(), 32)?;
+    let kind = i16::from_le_bytes([raw[0], raw[1]]);
+    let whence = i16::from_le_bytes([raw[2], raw[3]]) as u32;
+    let l_start = i64::from_le_bytes(raw[8..16].try_into().unwrap_or([0; 8]));
+    let l_len = i64::from_le_bytes(raw[16..24].try_into().unwrap_or([0; 8]));
+    let l_pid = i32::from_le_bytes(raw[24..28].try_into().unwrap_or([0; 4]));
+    let ofd = matches!(cmd, F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW);
+    if ofd && l_pid != 0 {
+        return_errno!(EINVAL);
+    }
+    let exclusive = match kind {
+        F_RDLCK => Some(false),
+        F_WRLCK => Some(true),
+        F_UNLCK => None,
+        _ => return_errno!(EINVAL),
+    };
+    // The range (`flock_to_posix_lock`): from the start, the position or
+    // the end; a length of 0 runs to the end of the file, a negative one
+    // reaches back.
+    let base: i64 = match whence {
+        linux_object::fs::file::SEEK_SET => 0,
+        linux_object::fs::file::SEEK_CUR => file.seek(0, linux_object::fs::file::SEEK_CUR)? as i64,
+        linux_object::fs::file::SEEK_END => file.metadata()?.size as i64,
+        _ => return_errno!(EINVAL),
+    };
+    let start = base.checked_add(l_start).ok_or(Errno::EOVERFLOW)?;
+    let (start, end) = match l_len {
+        0 => (start, u64::MAX as i128),
+        len if len > 0 => (start, start as i128 + len as i128),
+        len => (start.checked_add(len).ok_or(Errno::EOVERFLOW)?, start as i128),
+    };
+    if start < 0 {
+        return_errno!(EINVAL);
+    }
+    let (start, end) = (start as u64, end.min(u64::MAX as i128) as u64);
+    let owner = if ofd {
+        LockOwner::File(alloc::sync::Arc::as_ptr(file) as *const () as usize)
+    } else {
+        LockOwner::Process(ctx.thread.process().pid())
+    };
+    let inode = lock_id(file)?;
+    if matches!(cmd, F_GETLK | F_OFD_GETLK) {
+        if exclusive.is_none() {
+            return_errno!(EINVAL);
+        }
+        let want = RecordLock { owner, start, end, exclusive: exclusive.unwrap_or(false) };
+        let mut out = raw.clone();
+        match lock::test_record(inode, &want) {
+            None => out[0..2].copy_from_slice(&F_UNLCK.to_le_bytes()),
+            Some(held) => {
+                let (t, len) = (if held.exclusive { F_WRLCK } else { F_RDLCK }, if held.end == u64::MAX { 0 } else { held.end - held.start });
+                let pid = match held.owner {
+                    LockOwner::Process(pid) => linux_object::process::find_process(pid)
+                        .map_or(0, |p| crate::process::vpid_of(ctx, &p) as i32),
+                    LockOwner::File(_) => -1,
+                };
+                out[0..2].copy_from_slice(&t.to_le_bytes());
+                out[2..4].copy_from_slice(&0i16.to_le_bytes());
+                out[8..16].copy_from_slice(&(held.start as i64).to_le_bytes());
+                out[16..24].copy_from_slice(&(len as i64).to_le_bytes());
+                out[24..28].copy_from_slice(&pid.to_le_bytes());
+            }
+        }
+        UserPtr::<u8>::new(arg).write_bytes(&mut vm_of(ctx)?.lock(), &out)?;
+        return Ok(0);
+    }
+    // "EBADF ... the lock type does not match the open mode" - fcntl(2).
+    let flags = file.status_flags();
+    if (exclusive == Some(true) && !flags.writable()) || (exclusive == Some(false) && !flags.readable()) {
+        return_errno!(EBADF);
+    }
+    let wait = matches!(cmd, F_SETLKW | F_OFD_SETLKW);
+    loop {
+        match lock::set_record(inode, owner, start, end, exclusive) {
+            Err(err) if err.errno == Errno::EAGAIN && wait => {}
+            other => return other.map(|_| 0),
+        }
+        let result = ctx.kernel.block_on(
+            &mut |waker| {
+                lock::WAIT.register(waker);
+                lock::test_record(inode, &RecordLock { owner, start, end, exclusive: exclusive.unwrap_or(false) }).is_none()
+            },
+            None,
+        );
+        if result == crate::BlockResult::Interrupted {
+            return_errno!(ERESTARTSYS);
+        }
+    }
+}
+
+const LOCK_SH: u32 = 1;
+const LOCK_EX: u32 = 2;
+const LOCK_NB: u32 = 4;
+const LOCK_UN: u32 = 8;
+
+/// flock(fd, op): a whole-file lock held by the open file (flock(2));
+/// `EWOULDBLOCK` with LOCK_NB when another open file holds a conflicting one.
+pub fn sys_flock(ctx: &mut Ctx, args: &Args) -> SysResult {
+    use linux_object::fs::lock;
+    let (fd, op) = (args.int(0), args.uint(1));
+    let file = file_of(ctx, fd)?;
+    let inode = lock_id(&file)?;
+    let me = alloc::sync::Arc::as_ptr(&file) as *const () as usize;
+    let exclusive = match op & !LOCK_NB {
+        LOCK_SH => false,
+        LOCK_EX => true,
+        LOCK_UN => {
+            lock::funlock(Some(inode), me);
+            return Ok(0);
+        }
+        _ => return_errno!(EINVAL),
+    };
+    loop {
+        match lock::flock(inode, me, exclusive) {
+            Err(err) if err.errno == Errno::EAGAIN && op & LOCK_NB == 0 => {}
+            other => return other.map(|_| 0),
+        }
+        let result = ctx.kernel.block_on(
+            &mut |waker| {
+                lock::WAIT.register(waker);
+                lock::flock_free(inode, me, exclusive)
+            },
+            None,
+        );
+        if result == crate::BlockResult::Interrupted {
+            return_errno!(ERESTARTSYS);
         }
     }
 }

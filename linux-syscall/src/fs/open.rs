@@ -164,6 +164,12 @@ pub fn sys_close(ctx: &mut Ctx, args: &Args) -> SysResult {
         return_errno!(EBADF);
     }
     let entry = ctx.thread.process().files().lock().close(fd as usize)?;
+    // "If a process closes any file descriptor referring to a file, then
+    // all of the process's locks on that file are released" - fcntl(2).
+    if let Ok(meta) = entry.file.metadata() {
+        let owner = linux_object::fs::lock::LockOwner::Process(ctx.thread.process().pid());
+        linux_object::fs::lock::release_records(Some((meta.dev, meta.ino)), owner);
+    }
     drop(entry);
     Ok(0)
 }

@@ -79,6 +79,12 @@ int main(void)
 	int other = open(path, O_RDONLY);
 	close(other);
 	CHECK_EQ("closing any descriptor of the file releases our locks", in_child(path, F_SETLK, F_WRLCK, 0, 0), 0);
+	CHECK_OK("lock the whole file again", lock(fd, F_SETLK, F_WRLCK, 0, 0));
+	int spare = open(path, O_RDONLY), devnull = open("/dev/null", O_RDONLY);
+	dup2(devnull, spare);
+	CHECK_EQ("dup2 over a descriptor of the file releases them too", in_child(path, F_SETLK, F_WRLCK, 0, 0), 0);
+	close(spare);
+	close(devnull);
 
 	int rdonly = open(path, O_RDONLY);
 	CHECK_ERR("a write lock on a read-only descriptor is EBADF", lock(rdonly, F_SETLK, F_WRLCK, 0, 1), EBADF);

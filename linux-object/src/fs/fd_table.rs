@@ -80,31 +80,34 @@ impl FdTable {
         Ok(())
     }
 
-    /// close_range(2) on `[first, last]`.
-    pub fn close_range(&mut self, first: Fd, last: Fd, flags: u32) -> Result<()> {
+    /// close_range(2) on `[first, last]`; returns the entries closed.
+    pub fn close_range(&mut self, first: Fd, last: Fd, flags: u32) -> Result<Vec<FdEntry>> {
         if flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 || first > last {
             return Err(Errno::EINVAL.into());
         }
         let end = last.saturating_add(1).min(self.entries.len());
+        let mut closed = Vec::new();
         for slot in self.entries.iter_mut().take(end).skip(first) {
             if flags & CLOSE_RANGE_CLOEXEC != 0 {
                 if let Some(entry) = slot {
                     entry.cloexec = true;
                 }
-            } else {
-                *slot = None;
+            } else if let Some(entry) = slot.take() {
+                closed.push(entry);
             }
         }
-        Ok(())
+        Ok(closed)
     }
 
-    /// At execve: closes every close-on-exec descriptor.
-    pub fn close_on_exec(&mut self) {
+    /// At execve: closes every close-on-exec descriptor; returns them.
+    pub fn close_on_exec(&mut self) -> Vec<FdEntry> {
+        let mut closed = Vec::new();
         for slot in &mut self.entries {
             if slot.as_ref().is_some_and(|e| e.cloexec) {
-                *slot = None;
+                closed.extend(slot.take());
             }
         }
+        closed
     }
 
     /// Open descriptors in order (for /proc/PID/fd).
@@ -157,7 +160,7 @@ mod tests {
         assert!(t.entry(5).unwrap().cloexec);
         t.close_range(3, 6, 0).unwrap();
         assert!(t.get(5).is_err() && t.get(7).is_ok());
-        assert_eq!(t.close_range(5, 3, 0).unwrap_err().errno, Errno::EINVAL);
+        assert_eq!(t.close_range(5, 3, 0).err().map(|e| e.errno), Some(Errno::EINVAL));
         assert_eq!(t.count(), 3);
     }
 }

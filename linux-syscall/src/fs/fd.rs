@@ -26,7 +26,7 @@ fn do_dup3(ctx: &Ctx, old: i32, new: i32, flags: u32) -> SysResult {
     }
     let limit = nofile_limit(ctx);
     let replaced = ctx.thread.process().files().lock().install_at(new as usize, file, flags != 0, limit)?;
-    drop(replaced);
+    super::open::closed(ctx, replaced);
     Ok(new as usize)
 }
 

@@ -164,14 +164,21 @@ pub fn sys_close(ctx: &mut Ctx, args: &Args) -> SysResult {
         return_errno!(EBADF);
     }
     let entry = ctx.thread.process().files().lock().close(fd as usize)?;
-    // "If a process closes any file descriptor referring to a file, then
-    // all of the process's locks on that file are released" - fcntl(2).
-    if let Ok(meta) = entry.file.metadata() {
-        let owner = linux_object::fs::lock::LockOwner::Process(ctx.thread.process().pid());
-        linux_object::fs::lock::release_records(Some((meta.dev, meta.ino)), owner);
-    }
-    drop(entry);
+    closed(ctx, core::iter::once(entry));
     Ok(0)
+}
+
+/// After descriptors are closed (close, dup2 over one, close_range,
+/// execve's close-on-exec): "If a process closes any file descriptor
+/// referring to a file, then all of the process's locks on that file are
+/// released" - fcntl(2).
+pub fn closed(ctx: &Ctx, entries: impl IntoIterator<Item = linux_object::fs::fd_table::FdEntry>) {
+    let owner = linux_object::fs::lock::LockOwner::Process(ctx.thread.process().pid());
+    for entry in entries {
+        if let Ok(meta) = entry.file.metadata() {
+            linux_object::fs::lock::release_records(Some((meta.dev, meta.ino)), owner);
+        }
+    }
 }
 
 pub fn sys_close_range(ctx: &mut Ctx, args: &Args) -> SysResult {
@@ -180,6 +187,7 @@ pub fn sys_close_range(ctx: &mut Ctx, args: &Args) -> SysResult {
     if flags & linux_object::fs::fd_table::CLOSE_RANGE_UNSHARE != 0 {
         process.unshare_files();
     }
-    process.files().lock().close_range(first, last, flags)?;
+    let gone = process.files().lock().close_range(first, last, flags)?;
+    closed(ctx, gone);
     Ok(0)
 }

@@ -167,7 +167,8 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
     ctx.thread.signals().altstack = linux_object::signal::AltStack::new();
     *process.creds.lock() = creds;
     process.unshare_files();
-    process.files().lock().close_on_exec();
+    let gone = process.files().lock().close_on_exec();
+    crate::fs::open::closed(ctx, gone);
     let (fs, _) = fs_and_creds(ctx);
     process.set_exec_info_named(target.absolute(&fs.root), argv, &filename);
     process.release_vfork();

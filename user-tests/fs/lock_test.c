@@ -110,6 +110,35 @@ int main(void)
 	waitpid(pid, &status, 0);
 	lock(fd, F_SETLK, F_UNLCK, 0, 0);
 
+	/* Deadlock: we hold byte 0 and wait for byte 1, which a child holds;
+	 * when the child asks for byte 0, F_SETLKW fails with EDEADLK. */
+	CHECK_OK("hold byte 0", lock(fd, F_SETLK, F_WRLCK, 0, 1));
+	fflush(stdout);
+	int go[2], res[2];
+	pipe(go);
+	pipe(res);
+	pid = fork();
+	if (pid == 0) {
+		int cfd = open(path, O_RDWR);
+		lock(cfd, F_SETLK, F_WRLCK, 1, 1);
+		write(res[1], "h", 1);
+		read(go[0], &c, 1);
+		usleep(200000); /* let the parent block on byte 1 */
+		int r = lock(cfd, F_SETLKW, F_WRLCK, 0, 1);
+		int e = r == -1 ? errno : 0;
+		write(res[1], &e, sizeof e);
+		close(cfd); /* releases byte 1: the parent goes on */
+		_exit(0);
+	}
+	read(res[0], &c, 1);
+	write(go[1], "g", 1);
+	CHECK_OK("wait for byte 1 (the child breaks the cycle)", lock(fd, F_SETLKW, F_WRLCK, 1, 1));
+	int child_errno = -1;
+	read(res[0], &child_errno, sizeof child_errno);
+	CHECK_EQ("the child's F_SETLKW that would close the cycle is EDEADLK", child_errno, EDEADLK);
+	waitpid(pid, &status, 0);
+	lock(fd, F_SETLK, F_UNLCK, 0, 0);
+
 	/* OFD locks belong to the open file, not the process. */
 	int a = open(path, O_RDWR), b = open(path, O_RDWR);
 	CHECK_OK("an OFD write lock through one open", lock(a, F_OFD_SETLK, F_WRLCK, 0, 10));

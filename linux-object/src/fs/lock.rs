@@ -52,6 +52,39 @@ static FLOCKS: Mutex<BTreeMap<InodeId, Vec<(usize, bool)>>> = Mutex::new(BTreeMa
 /// Woken whenever a lock is released or changed: blocked lockers retry.
 pub static WAIT: WaitQueue = WaitQueue::new();
 
+/// What each blocked POSIX owner waits for (Linux's `blocked_hash`), for
+/// deadlock detection. Protected by the mutex (a leaf lock).
+static WAITERS: Mutex<BTreeMap<LockOwner, (InodeId, RecordLock)>> = Mutex::new(BTreeMap::new());
+
+/// Linux's `MAX_DEADLK_ITERATIONS`: how far the chain of waiters is followed.
+const MAX_DEADLK_ITERATIONS: usize = 10;
+
+/// F_SETLKW is about to wait for `want`: `EDEADLK` if the owner of the
+/// blocking lock is (through other waiting owners) waiting for us
+/// (`posix_locks_deadlock`); otherwise records us as waiting until
+/// [`stop_waiting`].
+pub fn start_waiting(inode: InodeId, want: &RecordLock) -> Result<()> {
+    let mut blocker = test_record(inode, want).map(|held| held.owner);
+    let waiters = WAITERS.lock();
+    for _ in 0..MAX_DEADLK_ITERATIONS {
+        let Some(owner) = blocker else { break };
+        if owner == want.owner {
+            return Err(Errno::EDEADLK.into());
+        }
+        blocker = waiters.get(&owner).and_then(|(id, wanted)| {
+            RECORDS.lock().get(id)?.iter().find(|held| conflicts(held, wanted)).map(|held| held.owner)
+        });
+    }
+    drop(waiters);
+    WAITERS.lock().insert(want.owner, (inode, *want));
+    Ok(())
+}
+
+/// The waiter got its lock (or gave up).
+pub fn stop_waiting(owner: LockOwner) {
+    WAITERS.lock().remove(&owner);
+}
+
 fn conflicts(a: &RecordLock, b: &RecordLock) -> bool {
     a.owner != b.owner && a.start < b.end && b.start < a.end && (a.exclusive || b.exclusive)
 }

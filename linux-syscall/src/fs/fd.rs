@@ -253,18 +253,24 @@ fn record_lock(ctx: &Ctx, file: &alloc::sync::Arc<dyn linux_object::fs::file::Fi
         return_errno!(EBADF);
     }
     let wait = matches!(cmd, F_SETLKW | F_OFD_SETLKW);
+    let want = RecordLock { owner, start, end, exclusive: exclusive.unwrap_or(false) };
     loop {
         match lock::set_record(inode, owner, start, end, exclusive) {
             Err(err) if err.errno == Errno::EAGAIN && wait => {}
             other => return other.map(|_| 0),
         }
+        // Only POSIX owners (processes) can deadlock each other here.
+        if !ofd {
+            lock::start_waiting(inode, &want)?;
+        }
         let result = ctx.kernel.block_on(
             &mut |waker| {
                 lock::WAIT.register(waker);
-                lock::test_record(inode, &RecordLock { owner, start, end, exclusive: exclusive.unwrap_or(false) }).is_none()
+                lock::test_record(inode, &want).is_none()
             },
             None,
         );
+        lock::stop_waiting(owner);
         if result == crate::BlockResult::Interrupted {
             return_errno!(ERESTARTSYS);
         }

@@ -183,6 +183,10 @@ pub struct Process {
     reaped: core::sync::atomic::AtomicBool,
     /// The ITIMER_REAL timer (setitimer, alarm); see `itimer`.
     real_timer: Mutex<Option<itimer::RealTimer>>,
+    /// The nice value, -20 (favoured) to 19 (setpriority(2)); inherited by
+    /// children. Kept and reported; the round-robin scheduler does not
+    /// weigh it yet.
+    nice: core::sync::atomic::AtomicI32,
     /// When the process was created, in ns of CLOCK_MONOTONIC (/proc starttime).
     start_ns: u64,
     /// Set when this process stops using its parent's memory after a
@@ -251,6 +255,7 @@ impl Process {
         ns: ChildNamespaces,
     ) -> Result<Arc<Process>> {
         let pid_ns = ns.proxy.pid_for_children.clone();
+        let parent_nice = parent.upgrade().map_or(0, |p| p.nice());
         let kpid = KernelPid::alloc(&pid_ns, &ns.set_tid)?;
         let pid = kpid.global();
         let (pgid, sid) = parent.upgrade().map_or((kpid.clone(), kpid.clone()), |p| (p.pgid_ref(), p.sid_ref()));
@@ -288,6 +293,7 @@ impl Process {
             exit_wait: WaitQueue::new(),
             reaped: core::sync::atomic::AtomicBool::new(false),
             real_timer: Mutex::new(None),
+            nice: core::sync::atomic::AtomicI32::new(parent_nice),
             start_ns: crate::time::monotonic_ns(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
@@ -310,6 +316,16 @@ impl Process {
 
     pub fn koid(&self) -> KoId {
         self.koid
+    }
+
+    /// The nice value (-20..=19).
+    pub fn nice(&self) -> i32 {
+        self.nice.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sets the nice value, clamped to -20..=19 as setpriority(2) does.
+    pub fn set_nice(&self, nice: i32) {
+        self.nice.store(nice.clamp(-20, 19), core::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether the zombie has been reaped (wait, or automatic reaping).

@@ -166,3 +166,64 @@ pub fn sys_setrlimit(ctx: &mut Ctx, args: &Args) -> SysResult {
     ctx.thread.process().rlimits.lock().set(args.uint(0) as usize, limit, privileged)?;
     Ok(0)
 }
+
+const PRIO_PROCESS: i32 = 0;
+const PRIO_PGRP: i32 = 1;
+const PRIO_USER: i32 = 2;
+
+/// The processes setpriority/getpriority(2) address: one process, a
+/// process group, or every process of a user (`who` 0: the caller's own).
+fn priority_targets(ctx: &Ctx, which: i32, who: i32) -> linux_object::Result<alloc::vec::Vec<alloc::sync::Arc<linux_object::process::Process>>> {
+    let me = ctx.thread.process();
+    let visible = linux_object::process::processes_in(me.pid_ns());
+    let live = |p: &alloc::sync::Arc<linux_object::process::Process>| {
+        !matches!(p.state(), linux_object::process::ProcessState::Zombie(_))
+    };
+    Ok(match which {
+        PRIO_PROCESS => crate::process::process_or_self(ctx, who).into_iter().collect(),
+        PRIO_PGRP => {
+            let group = if who == 0 { me.pgid() } else { crate::process::global_of_vpid(ctx, who as Pid) };
+            visible.into_iter().filter(|p| p.pgid() == group && live(p)).collect()
+        }
+        PRIO_USER => {
+            let uid = if who == 0 { me.creds.lock().uid } else { who as u32 };
+            visible.into_iter().filter(|p| p.creds.lock().uid == uid && live(p)).collect()
+        }
+        _ => return_errno!(EINVAL),
+    })
+}
+
+/// getpriority(which, who): the best (lowest) nice value among the targets,
+/// returned as `20 - nice` (1..40) as the raw syscall does; `ESRCH` if no
+/// process matches.
+pub fn sys_getpriority(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let targets = priority_targets(ctx, args.int(0), args.int(1))?;
+    let best = targets.iter().map(|p| p.nice()).min().ok_or(Errno::ESRCH)?;
+    Ok((20 - best) as usize)
+}
+
+/// setpriority(which, who, prio): sets the nice value (clamped to
+/// -20..=19) of every target. Without privilege a process may only change
+/// processes whose real or effective UID is its effective UID (`EPERM`),
+/// and may not lower a nice value (`EACCES`, CAP_SYS_NICE).
+pub fn sys_setpriority(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let targets = priority_targets(ctx, args.int(0), args.int(1))?;
+    if targets.is_empty() {
+        return_errno!(ESRCH);
+    }
+    let nice = args.int(2).clamp(-20, 19);
+    let creds = ctx.thread.process().creds.lock().clone();
+    for target in &targets {
+        let theirs = target.creds.lock().clone();
+        if !creds.is_privileged() {
+            if theirs.uid != creds.euid && theirs.euid != creds.euid {
+                return_errno!(EPERM);
+            }
+            if nice < target.nice() {
+                return_errno!(EACCES);
+            }
+        }
+        target.set_nice(nice);
+    }
+    Ok(0)
+}

@@ -70,12 +70,14 @@ fn stat(process: &Process, who: &KernelPid, ns: &PidNamespace) -> String {
         _ => 0,
     };
     format!(
-        "{pid} ({comm}) {state} {ppid} {pgrp} {session} 0 -1 4194560 0 0 0 0 {ut} {st} {cut} {cst} 20 0 {threads} 0 {start} {vsize} {rss} 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 {exit_code}\n",
+        "{pid} ({comm}) {state} {ppid} {pgrp} {session} 0 -1 4194560 0 0 0 0 {ut} {st} {cut} {cst} {prio} {nice} {threads} 0 {start} {vsize} {rss} 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 {exit_code}\n",
         pid = who.nr_in(ns),
         comm = process.comm(),
         ppid = process.ppid_in(ns),
         pgrp = process.pgid_ref().nr_in(ns),
         session = process.sid_ref().nr_in(ns),
+        prio = 20 + process.nice(),
+        nice = process.nice(),
         ut = ticks(utime),
         st = ticks(stime),
         cut = ticks(cutime),

@@ -1,0 +1,77 @@
+/*
+ * priority_test: nice values (getpriority(2), setpriority(2)): set and
+ * read back, clamped to 19, inherited by children, shown in /proc/PID/stat;
+ * without privilege a process may raise but not lower its nice value
+ * (EACCES) and may not touch other users' processes (EPERM); bad `which`
+ * is EINVAL, no such process ESRCH.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nstest.h"
+
+/* Field 19 (nice) of /proc/self/stat. */
+static int stat_nice(void)
+{
+	FILE *f = fopen("/proc/self/stat", "r");
+	char buf[512] = { 0 };
+	if (!f)
+		return -100;
+	fgets(buf, sizeof buf, f);
+	fclose(f);
+	char *p = strrchr(buf, ')');
+	int field = 2, nice = -100;
+	for (; p && *p; p++) {
+		if (*p == ' ' && ++field == 19) {
+			nice = atoi(p + 1);
+			break;
+		}
+	}
+	return nice;
+}
+
+int main(void)
+{
+	alarm(20);
+	errno = 0;
+	int base = getpriority(PRIO_PROCESS, 0);
+	CHECK("getpriority of ourselves works", errno == 0 && base >= -20 && base <= 19);
+	CHECK_OK("setpriority to 5", setpriority(PRIO_PROCESS, 0, 5));
+	CHECK_EQ("reads back 5", getpriority(PRIO_PROCESS, 0), 5);
+	CHECK_EQ("/proc/self/stat shows nice 5", stat_nice(), 5);
+	CHECK_OK("setpriority past the range", setpriority(PRIO_PROCESS, getpid(), 100));
+	CHECK_EQ("is clamped to 19", getpriority(PRIO_PROCESS, 0), 19);
+	CHECK_OK("back to 3", setpriority(PRIO_PROCESS, 0, 3));
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(getpriority(PRIO_PROCESS, 0) == 3 ? 0 : 1);
+	int status;
+	waitpid(pid, &status, 0);
+	CHECK("a child inherits the nice value", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK("PRIO_PGRP reports the best (lowest) nice of our group", getpriority(PRIO_PGRP, 0) <= 3);
+	CHECK_ERR("an unknown `which` is EINVAL", setpriority(7, 0, 0), EINVAL);
+	CHECK_ERR("no such process is ESRCH", getpriority(PRIO_PROCESS, 999999), ESRCH);
+
+	pid_t parent = getpid();
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (setresuid(1000, 1000, 1000) != 0)
+			_exit(2);
+		if (setpriority(PRIO_PROCESS, 0, 10) != 0)
+			_exit(3); /* raising is always allowed */
+		if (!(setpriority(PRIO_PROCESS, 0, 4) == -1 && errno == EACCES))
+			_exit(4); /* lowering needs CAP_SYS_NICE */
+		if (!(setpriority(PRIO_PROCESS, parent, 10) == -1 && errno == EPERM))
+			_exit(5); /* another user's process */
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	CHECK_EQ("an unprivileged process may raise, not lower, and not touch root's", WEXITSTATUS(status), 0);
+	setpriority(PRIO_PROCESS, 0, base);
+	NST_DONE();
+}

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -63,5 +64,24 @@ int main(void)
 	}
 	char buf[8];
 	CHECK_EQ("the pipe still works afterwards", read(p[0], buf, 4), 4);
+
+	/* Sizes that wrap around the address space are refused, not trusted. */
+	unsigned long long args[11] = { 0 };
+	args[4] = SIGCHLD;
+	args[5] = ~0ULL - 100;	/* stack */
+	args[6] = 4096;		/* stack_size: stack + size wraps */
+	CHECK_ERR("clone3 with a stack that wraps around is EINVAL", syscall(435, args, 88), EINVAL);
+	args[5] = 0;
+	args[6] = 0;
+	args[8] = ~0ULL - 2;	/* set_tid pointer at the very top */
+	args[9] = 2;
+	args[0] = 0x20000000;	/* CLONE_NEWPID, so two numbers are allowed */
+	long r = syscall(435, args, 88);
+	CHECK("clone3 with set_tid at the top of memory fails (EFAULT or EINVAL)", r == -1 && (errno == EFAULT || errno == EINVAL));
+	if (r == 0)
+		_exit(0);
+	struct itimerval huge = { { 0, 0 }, { 0x7fffffffffffffffLL, 0 } };
+	CHECK_OK("setitimer with the largest time", setitimer(ITIMER_REAL, &huge, NULL));
+	CHECK("alarm(0) then reports a large, not wrapped, remainder", alarm(0) > 1000);
 	NST_DONE();
 }

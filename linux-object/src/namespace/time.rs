@@ -107,7 +107,7 @@ impl TimeNamespace {
             if !(0..1_000_000_000).contains(&nsecs) {
                 return Err(Errno::EINVAL.into());
             }
-            if secs.abs() > MAX_OFFSET_SECS {
+            if secs.unsigned_abs() > MAX_OFFSET_SECS as u64 {
                 return Err(Errno::ERANGE.into());
             }
             let offset = secs * 1_000_000_000 + nsecs;
@@ -181,6 +181,7 @@ mod tests {
         assert_eq!(ns.set_offsets(b"monotonic 1 1000000000").unwrap_err().errno, Errno::EINVAL);
         assert_eq!(ns.set_offsets(b"monotonic 1").unwrap_err().errno, Errno::EINVAL);
         assert_eq!(ns.set_offsets(b"monotonic 9223372036854775807 0").unwrap_err().errno, Errno::ERANGE);
+        assert_eq!(ns.set_offsets(b"monotonic -9223372036854775808 0").unwrap_err().errno, Errno::ERANGE, "no overflow");
         ns.freeze();
         assert_eq!(ns.set_offsets(b"monotonic 1 0").unwrap_err().errno, Errno::EACCES);
         let child = ns.copy(super::super::user::init_user_ns()).unwrap();

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use linux_object::mm::user::UserPtr;
 use linux_object::namespace::nsproxy::ALL_NEW;
 use linux_object::process::{Pid, ShareFlags, Thread};
-use linux_object::{return_errno, return_errno_with_message};
+use linux_object::{Errno, return_errno, return_errno_with_message};
 
 use crate::{Arch, Args, Ctx, SysResult, vm_of};
 
@@ -129,8 +129,9 @@ pub fn sys_clone3(ctx: &mut Ctx, args: &Args) -> SysResult {
         let mut out = Vec::with_capacity(set_tid_size as usize);
         let vm = vm_of(ctx)?;
         let mut vm = vm.lock();
+        let base = UserPtr::<i32>::new(set_tid as usize);
         for i in 0..set_tid_size as usize {
-            let tid = UserPtr::<i32>::new(set_tid as usize + 4 * i).read(&mut vm)?;
+            let tid = base.add(i)?.read(&mut vm)?;
             if tid <= 0 {
                 return_errno!(EINVAL);
             }
@@ -143,7 +144,8 @@ pub fn sys_clone3(ctx: &mut Ctx, args: &Args) -> SysResult {
     let clone_args = CloneArgs {
         flags,
         exit_signal: exit_signal as u32,
-        stack: if stack != 0 { (stack + stack_size) as usize } else { 0 },
+        // A stack that wraps around is not user memory (`clone3_stack_valid`).
+        stack: if stack != 0 { stack.checked_add(stack_size).ok_or(Errno::EINVAL)? as usize } else { 0 },
         parent_tid: parent_tid as usize,
         child_tid: child_tid as usize,
         tls: tls as usize,

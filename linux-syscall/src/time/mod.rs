@@ -238,7 +238,7 @@ pub fn sys_alarm(ctx: &mut Ctx, args: &Args) -> SysResult {
     if left == 0 {
         return Ok(0);
     }
-    Ok(((left + NSEC_PER_SEC / 2) / NSEC_PER_SEC).max(1) as usize)
+    Ok((left.saturating_add(NSEC_PER_SEC / 2) / NSEC_PER_SEC).max(1) as usize)
 }
 
 /// time(tloc) (x86_64): seconds since the epoch, also stored at `tloc`

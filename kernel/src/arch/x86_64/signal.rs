@@ -84,7 +84,9 @@ pub fn setup_frame(regs: &mut UserContext, vm: &mut VmSpace, d: &Delivery) -> li
         None => regs.rsp.checked_sub(RED_ZONE).ok_or(linux_object::Errno::EFAULT)?,
     };
     let fp = top.checked_sub(FP_SIZE).ok_or(linux_object::Errno::EFAULT)? & !63;
-    let frame = (fp.checked_sub(FRAME_SIZE).ok_or(linux_object::Errno::EFAULT)? & !15) - 8;
+    let frame = (fp.checked_sub(FRAME_SIZE).ok_or(linux_object::Errno::EFAULT)? & !15)
+        .checked_sub(8)
+        .ok_or(linux_object::Errno::EFAULT)?;
     let mut buf = [0u8; FRAME_SIZE];
     put(&mut buf, 0, d.restorer as u64);
     let uc = UC_OFFSET;

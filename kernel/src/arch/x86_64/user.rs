@@ -137,7 +137,7 @@ impl UserContext {
     /// Backs up to re-run the `syscall` (2 bytes), with the number back in
     /// rax (the return value overwrote it; the arguments are untouched).
     pub fn restart_syscall(&mut self, nr: usize, _arg0: usize) {
-        self.rip -= 2;
+        self.rip = self.rip.wrapping_sub(2);
         self.rax = nr;
     }
 

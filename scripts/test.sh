@@ -211,6 +211,11 @@ else
   same_as_linux nsenter "unshare -u -p -f sh -c 'hostname inner; exec sleep 30' & sleep 1; \
 nsenter -t \$(pidof sleep) -u -p sh -c 'hostname; echo pid=\$\$; readlink /proc/self/ns/pid | cut -c1-5'; kill %1; hostname" \
     '^inner$' '^pid=[23]$' '^pid:\[$' '^nscore$'
+  # An interactive shell in a new PID namespace asks the terminal for job
+  # control with numbers from its own namespace; without a controlling
+  # terminal both kernels refuse (ENOTTY) the same way.
+  same_as_linux shell-in-pid-ns "unshare -u -p -f --mount-proc sh -i -c 'hostname inside; hostname; echo pid=\$\$' < /dev/console 2>&1" \
+    '^inside$' '^pid=1$' 'job control turned off'
   same_as_linux initial-ns 'for f in uts pid mnt time; do readlink /proc/self/ns/$f; done; ls /proc/self/ns' \
     '^uts:\[N\]$' '^pid:\[N\]$'
   if tr -d '\r' < "$LOGDIR/ns-initial-ns-nscore.log" | grep -q '^uts:\[4026531838\]$'; then

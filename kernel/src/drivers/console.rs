@@ -58,6 +58,18 @@ fn put(bytes: &[u8]) {
 }
 
 impl Console {
+    /// The job-control ioctls work only on the caller's controlling
+    /// terminal: "ENOTTY ... the terminal is not the controlling terminal
+    /// of the calling process" (tcgetpgrp(3), `tiocgpgrp` in tty_jobctrl.c).
+    fn check_controlling(&self) -> Result<()> {
+        let session = self.session.load(Ordering::Relaxed);
+        let (caller_session, _) = crate::signal_hook::current_session_and_group();
+        if session == 0 || session != caller_session {
+            return Err(Errno::ENOTTY.into());
+        }
+        Ok(())
+    }
+
     /// Feeds one received byte through the line discipline.
     pub fn receive(&self, byte: u8) {
         let effects = self.ld.lock().receive(byte);
@@ -134,17 +146,27 @@ impl CharDevice for Console {
                 self.ld.lock().winsize = WinSize::from_bytes(&b);
                 Ok(0)
             }
+            // Process groups and sessions cross this interface as numbers
+            // in the caller's PID namespace (tiocgpgrp/tiocspgrp use
+            // pid_vnr/find_vpid); the terminal keeps initial-namespace ones.
             tty::TIOCGPGRP => {
+                self.check_controlling()?;
                 let group = self.foreground.load(Ordering::Relaxed);
+                let group = caller_pid_ns().map_or(group, |ns| linux_object::process::pgid_in(group, &ns));
                 UserPtr::<u32>::new(arg).write(vm, &group)?;
                 Ok(0)
             }
             tty::TIOCSPGRP => {
+                self.check_controlling()?;
                 let group = UserPtr::<i32>::new(arg).read(vm)?;
                 if group < 0 {
                     return Err(Errno::EINVAL.into());
                 }
-                self.foreground.store(group as u32, Ordering::Relaxed);
+                let global = match caller_pid_ns() {
+                    Some(ns) => ns.to_global(group as u32).ok_or(Errno::ESRCH)?,
+                    None => group as u32,
+                };
+                self.foreground.store(global, Ordering::Relaxed);
                 Ok(0)
             }
             tty::TIOCSCTTY => {
@@ -158,10 +180,9 @@ impl CharDevice for Console {
                 Ok(0)
             }
             tty::TIOCGSID => {
+                self.check_controlling()?;
                 let session = self.session.load(Ordering::Relaxed);
-                if session == 0 {
-                    return Err(Errno::ENOTTY.into());
-                }
+                let session = caller_pid_ns().map_or(session, |ns| linux_object::process::sid_in(session, &ns));
                 UserPtr::<u32>::new(arg).write(vm, &session)?;
                 Ok(0)
             }
@@ -177,4 +198,9 @@ impl CharDevice for Console {
     fn is_seekable(&self) -> bool {
         false
     }
+}
+
+/// The PID namespace of the thread making the call, if one is running.
+fn caller_pid_ns() -> Option<alloc::sync::Arc<linux_object::namespace::pid::PidNamespace>> {
+    linux_object::hal::hal().current_thread().map(|t| t.process().pid_ns().clone())
 }

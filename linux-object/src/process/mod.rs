@@ -97,6 +97,17 @@ pub fn all_processes() -> Vec<Arc<Process>> {
     TABLE.lock().processes.values().filter_map(Weak::upgrade).collect()
 }
 
+/// The number PID namespace `ns` gives process group `pgid` (named by its
+/// initial-namespace number), 0 if the group's leader is invisible there.
+pub fn pgid_in(pgid: Pid, ns: &PidNamespace) -> Pid {
+    all_processes().iter().find(|p| p.pgid() == pgid).map_or(0, |p| p.pgid_ref().nr_in(ns))
+}
+
+/// The same for a session.
+pub fn sid_in(sid: Pid, ns: &PidNamespace) -> Pid {
+    all_processes().iter().find(|p| p.sid() == sid).map_or(0, |p| p.sid_ref().nr_in(ns))
+}
+
 /// Live threads whose process's real uid is `uid` (RLIMIT_NPROC).
 pub fn threads_of_user(uid: creds::Uid) -> usize {
     all_processes()

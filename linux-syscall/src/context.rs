@@ -21,6 +21,10 @@ pub trait UserRegs: Send {
     fn set_tls(&mut self, tls: usize);
     /// The thread pointer (tp on riscv64, the FS base on x86_64).
     fn tls(&self) -> usize;
+    /// x86_64's GS base; `None` where the architecture has none.
+    fn gs_base(&self) -> Option<usize>;
+    /// Sets the GS base; false where the architecture has none.
+    fn set_gs_base(&mut self, base: usize) -> bool;
     /// The syscall return register (a0 / rax).
     fn set_return(&mut self, value: usize);
     fn return_value(&self) -> usize;

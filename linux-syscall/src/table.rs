@@ -192,7 +192,7 @@ table! {
     "riscv_flush_icache" => misc::sys_riscv_flush_icache;
     "sched_getaffinity" => misc::sys_sched_getaffinity;
     "sched_setaffinity" => misc::sys_sched_setaffinity;
-    "arch_prctl" => misc::sys_arch_prctl, "FS base and GET_CPUID; no GS base";
+    "arch_prctl" => misc::sys_arch_prctl, "FS/GS bases and GET_CPUID; no SET_CPUID";
     "prctl" => misc::sys_prctl, "PR_SET_CHILD_SUBREAPER, names, dumpable; others EINVAL";
     // time
     "clock_gettime" => time::sys_clock_gettime, "no time-namespace offsets yet";

@@ -77,6 +77,12 @@ impl UserRegs for UserContext {
     fn tls(&self) -> usize {
         UserContext::tls(self)
     }
+    fn gs_base(&self) -> Option<usize> {
+        UserContext::gs_base(self)
+    }
+    fn set_gs_base(&mut self, base: usize) -> bool {
+        UserContext::set_gs_base(self, base)
+    }
     fn reset_for_exec(&mut self, entry: usize, sp: usize) {
         *self = UserContext::new(entry, sp);
     }

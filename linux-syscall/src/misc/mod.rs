@@ -2,7 +2,7 @@
 
 use linux_object::hal::hal;
 use linux_object::mm::user::UserPtr;
-use linux_object::{Errno, return_errno, return_errno_with_message};
+use linux_object::{Errno, return_errno};
 
 use crate::{Args, Ctx, SysResult, vm_of};
 
@@ -275,9 +275,9 @@ const ARCH_GET_CPUID: i32 = 0x1011;
 /// TASK_SIZE_MAX on x86-64 (4-level paging): user addresses stay below.
 const TASK_SIZE_MAX: usize = 0x0000_7fff_ffff_f000;
 
-/// arch_prctl(code, addr) (x86_64): the FS base is the thread pointer
-/// (musl's TLS); `EPERM` for an address outside user space. The GS base is
-/// not kept (EINVAL with a log line); CPUID is always enabled.
+/// arch_prctl(code, addr) (x86_64): the FS base (musl's thread pointer) and
+/// the GS base; `EPERM` for an address outside user space. CPUID is always
+/// enabled.
 pub fn sys_arch_prctl(ctx: &mut Ctx, args: &Args) -> SysResult {
     let (code, addr) = (args.int(0), args.get(1));
     match code {
@@ -293,9 +293,19 @@ pub fn sys_arch_prctl(ctx: &mut Ctx, args: &Args) -> SysResult {
             UserPtr::<u64>::new(addr).write(&mut vm_of(ctx)?.lock(), &fs)?;
             Ok(0)
         }
-        ARCH_SET_GS | ARCH_GET_GS => {
-            log::warn!("arch_prctl: the GS base is not supported");
-            return_errno_with_message!(EINVAL, "GS base not supported")
+        ARCH_SET_GS => {
+            if addr >= TASK_SIZE_MAX {
+                return_errno!(EPERM);
+            }
+            if !ctx.regs.set_gs_base(addr) {
+                return_errno!(EINVAL);
+            }
+            Ok(0)
+        }
+        ARCH_GET_GS => {
+            let gs = ctx.regs.gs_base().ok_or(Errno::EINVAL)? as u64;
+            UserPtr::<u64>::new(addr).write(&mut vm_of(ctx)?.lock(), &gs)?;
+            Ok(0)
         }
         ARCH_GET_CPUID => Ok(1),
         _ => return_errno!(EINVAL),

@@ -62,6 +62,13 @@ impl UserContext {
     pub fn return_value(&self) -> usize {
         self.x[10]
     }
+    /// riscv64 has no GS base.
+    pub fn gs_base(&self) -> Option<usize> {
+        None
+    }
+    pub fn set_gs_base(&mut self, _base: usize) -> bool {
+        false
+    }
     /// The thread pointer (tp).
     pub fn tls(&self) -> usize {
         self.x[4]

@@ -55,6 +55,9 @@ pub struct UserContext {
     pub ss: usize,
     // ---- end of the hardware frame (offset 176) ----
     pub fs_base: usize,
+    /// The GS base (arch_prctl ARCH_SET_GS); the kernel never uses GS, so
+    /// the MSR holds the user's value directly.
+    pub gs_base: usize,
     pub cr2: usize,
     pub fx: FxArea,
 }
@@ -98,6 +101,7 @@ impl UserContext {
             rsp: sp,
             ss: USER_SS as usize,
             fs_base: 0,
+            gs_base: 0,
             cr2: 0,
             fx,
         }
@@ -118,6 +122,14 @@ impl UserContext {
     /// The thread pointer: FS base (`arch_prctl(ARCH_SET_FS)`, CLONE_SETTLS).
     pub fn set_tls(&mut self, tls: usize) {
         self.fs_base = tls;
+    }
+    /// The GS base (arch_prctl ARCH_GET_GS/ARCH_SET_GS).
+    pub fn gs_base(&self) -> Option<usize> {
+        Some(self.gs_base)
+    }
+    pub fn set_gs_base(&mut self, base: usize) -> bool {
+        self.gs_base = base;
+        true
     }
     pub fn tls(&self) -> usize {
         self.fs_base
@@ -169,6 +181,11 @@ impl UserContext {
                 x86_64::registers::model_specific::FsBase::write(x86_64::VirtAddr::new_truncate(fs));
                 LAST_FS_BASE = fs;
             }
+            let gs = x86_64::VirtAddr::new_truncate(self.gs_base as u64).as_u64();
+            if gs != LAST_GS_BASE {
+                x86_64::registers::model_specific::GsBase::write(x86_64::VirtAddr::new_truncate(gs));
+                LAST_GS_BASE = gs;
+            }
             core::arch::asm!("fxrstor64 [{0}]", in(reg) self.fx.0.as_ptr(), options(nostack));
             // sysretq sets rip = rcx and rflags = r11: when those already
             // hold rip and rflags (the usual state after a syscall) it does
@@ -209,8 +226,9 @@ static mut KERNEL_RSP: usize = 0;
 static mut CONTEXT_TOP: usize = 0;
 #[unsafe(no_mangle)]
 static mut USER_RSP: usize = 0;
-/// The FS base last written to the MSR (only `run` writes it).
+/// The FS and GS bases last written to the MSRs (only `run` writes them).
 static mut LAST_FS_BASE: u64 = 0;
+static mut LAST_GS_BASE: u64 = 0;
 
 unsafe extern "C" {
     fn run_user(ctx: &mut UserContext);

@@ -84,7 +84,7 @@ table! {
     "setgroups" => process::creds::sys_setgroups;
     "prlimit64" => process::creds::sys_prlimit64;
     "getpriority" => process::creds::sys_getpriority;
-    "setpriority" => process::creds::sys_setpriority, "nice values are kept and reported; the scheduler does not weigh them yet";
+    "setpriority" => process::creds::sys_setpriority;
     "getrlimit" => process::creds::sys_getrlimit;
     "setrlimit" => process::creds::sys_setrlimit;
     "execve" => process::exec::sys_execve, "a non-leader thread keeps its own TID";

@@ -121,6 +121,19 @@ int main(void)
 	CHECK_OK("sysinfo", sysinfo(&si));
 	CHECK("totalram is positive", si.totalram > 0);
 	CHECK("at least one process", si.procs >= 1);
+	/* Sleeping is not CPU time. */
+	fflush(stdout);
+	pid_t sleeper = fork();
+	if (sleeper == 0) {
+		struct timespec nap = { 0, 300000000 };
+		nanosleep(&nap, NULL);
+		_exit(0);
+	}
+	struct rusage slept;
+	memset(&slept, 0, sizeof slept);
+	wait4(sleeper, &status, 0, &slept);
+	CHECK("a child that slept 300 ms used well under 100 ms of CPU",
+	      slept.ru_utime.tv_sec + slept.ru_stime.tv_sec == 0 && slept.ru_utime.tv_usec + slept.ru_stime.tv_usec < 100000);
 	FILE *la = fopen("/proc/loadavg", "r");
 	float l1 = -1, l5 = -1, l15 = -1;
 	int running = 0, total = 0, last = 0;

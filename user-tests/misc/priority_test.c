@@ -3,10 +3,14 @@
  * read back, clamped to 19, inherited by children, shown in /proc/PID/stat;
  * without privilege a process may raise but not lower its nice value
  * (EACCES) and may not touch other users' processes (EPERM); bad `which`
- * is EINVAL, no such process ESRCH.
+ * is EINVAL, no such process ESRCH. And nice matters: of two busy
+ * processes sharing one CPU, the one at nice 0 gets several times the CPU
+ * time of the one at nice 10 (Linux's weights give about 9x).
  */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <stdlib.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,5 +77,41 @@ int main(void)
 	waitpid(pid, &status, 0);
 	CHECK_EQ("an unprivileged process may raise, not lower, and not touch root's", WEXITSTATUS(status), 0);
 	setpriority(PRIO_PROCESS, 0, base);
+
+	/* Two spinners on CPU 0, nice 0 and nice 10, for 600 ms of wall time;
+	 * each reports its CPU time in ms through a pipe. */
+	int report[2];
+	pipe(report);
+	pid_t spinners[2];
+	for (int i = 0; i < 2; i++) {
+		fflush(stdout);
+		spinners[i] = fork();
+		if (spinners[i] == 0) {
+			cpu_set_t one;
+			CPU_ZERO(&one);
+			CPU_SET(0, &one);
+			sched_setaffinity(0, sizeof one, &one);
+			setpriority(PRIO_PROCESS, 0, i == 0 ? 0 : 10);
+			struct timespec start, now, cpu;
+			clock_gettime(CLOCK_MONOTONIC, &start);
+			do
+				clock_gettime(CLOCK_MONOTONIC, &now);
+			while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 < 600);
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+			int msg[2] = { i, (int)(cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000) };
+			write(report[1], msg, sizeof msg);
+			_exit(0);
+		}
+	}
+	int cpu_ms[2] = { 0, 0 };
+	for (int i = 0; i < 2; i++) {
+		int msg[2];
+		if (read(report[0], msg, sizeof msg) == sizeof msg && msg[0] >= 0 && msg[0] < 2)
+			cpu_ms[msg[0]] = msg[1];
+	}
+	for (int i = 0; i < 2; i++)
+		waitpid(spinners[i], &status, 0);
+	printf("     (nice 0 got %d ms of CPU, nice 10 got %d ms)\n", cpu_ms[0], cpu_ms[1]);
+	CHECK("the nice-0 spinner gets over three times the CPU of the nice-10 one", cpu_ms[0] > 3 * cpu_ms[1]);
 	NST_DONE();
 }

@@ -48,6 +48,13 @@ pub struct Task {
     state: Mutex<TaskState>,
     /// Set by a wake; cleared by the task before it checks its condition.
     woken: AtomicBool,
+    /// CPU time weighted by the nice value (CFS's `vruntime`), in ns: the
+    /// scheduler runs the runnable task with the least.
+    vruntime: core::sync::atomic::AtomicU64,
+    /// When the task last started running (ns).
+    started: core::sync::atomic::AtomicU64,
+    /// Time spent on the CPU in earlier runs (ns); see `sched::cpu_ns`.
+    on_cpu: core::sync::atomic::AtomicU64,
 }
 
 // SAFETY: `kctx` is only read or written by `context_switch`, which runs on
@@ -70,6 +77,9 @@ impl Task {
             thread,
             state: Mutex::new(TaskState::Runnable),
             woken: AtomicBool::new(false),
+            vruntime: core::sync::atomic::AtomicU64::new(sched::min_vruntime()),
+            started: core::sync::atomic::AtomicU64::new(0),
+            on_cpu: core::sync::atomic::AtomicU64::new(0),
         });
         task.thread.set_waker(sched::waker_for(&task));
         task

@@ -1,6 +1,13 @@
-//! The scheduler: a round-robin run queue served by one loop on the boot
-//! stack (xv6's `scheduler()`): a task gives up the CPU by switching to the
-//! scheduler's context, and the scheduler switches to the next task.
+//! The scheduler: a run queue served by one loop on the boot stack (xv6's
+//! `scheduler()`): a task gives up the CPU by switching to the scheduler's
+//! context, and the scheduler switches to the next task.
+//!
+//! Which task is next follows Linux's CFS in miniature: each task's CPU
+//! time is weighted by its nice value (`sched_prio_to_weight`: nice 0 is
+//! 1024, each step about 1.25x) into a `vruntime`, and the runnable task
+//! with the least runs; a timer tick preempts the running task once some
+//! runnable one is behind it. Equal nice values give round robin; a task at
+//! nice 10 gets about a tenth of the CPU a nice-0 task gets.
 //!
 //! Interrupts are off in the kernel except while the scheduler idles, so the
 //! only interrupt-time code (timer ticks) never finds a lock held.
@@ -46,6 +53,59 @@ pub fn push_runnable(task: Arc<Task>) {
     RUN_QUEUE.lock().push_back(task);
 }
 
+/// Linux's `sched_prio_to_weight`, nice -20 to 19.
+const PRIO_TO_WEIGHT: [u64; 40] = [
+    88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100, 4904, 3906, 3121, 2501,
+    1991, 1586, 1277, 1024, 820, 655, 526, 423, 335, 272, 215, 172, 137, 110, 87, 70, 56, 45, 36, 29, 23, 18, 15,
+];
+const NICE_0_WEIGHT: u64 = 1024;
+/// How far behind the queue a waking task may start (CFS places sleepers
+/// half a latency period back), so it runs soon without starving others.
+const WAKE_CREDIT_NS: u64 = 5_000_000;
+
+/// The vruntime the queue has reached: new and waking tasks start near it.
+static MIN_VRUNTIME: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+pub fn min_vruntime() -> u64 {
+    MIN_VRUNTIME.load(Ordering::Relaxed)
+}
+
+fn weight(task: &Task) -> u64 {
+    PRIO_TO_WEIGHT[(task.thread.process().nice() + 20).clamp(0, 39) as usize]
+}
+
+/// `task`'s vruntime if charged for its run so far.
+fn charged_vruntime(task: &Task, now: u64) -> u64 {
+    let ran = now.saturating_sub(task.started.load(Ordering::Relaxed));
+    task.vruntime.load(Ordering::Relaxed).saturating_add(ran * NICE_0_WEIGHT / weight(task))
+}
+
+/// A waking task starts no further back than a little behind the queue.
+fn place_waking(task: &Task) {
+    let floor = min_vruntime().saturating_sub(WAKE_CREDIT_NS);
+    task.vruntime.fetch_max(floor, Ordering::Relaxed);
+}
+
+/// The CPU time the running task has had, in ns: earlier runs plus this
+/// one so far. Time spent waiting (blocked, or runnable in the queue) is not
+/// in it, so the difference between two readings is CPU time.
+pub fn cpu_ns() -> u64 {
+    let task = current();
+    task.on_cpu.load(Ordering::Relaxed) + timer::now_ns().saturating_sub(task.started.load(Ordering::Relaxed))
+}
+
+/// On a timer tick in the running task: gives up the CPU if a runnable
+/// task has less vruntime than this one would have now.
+pub fn preempt_tick() {
+    let task = current();
+    let mine = charged_vruntime(&task, timer::now_ns());
+    let behind = RUN_QUEUE.lock().iter().any(|t| t.vruntime.load(Ordering::Relaxed) < mine);
+    drop(task);
+    if behind {
+        yield_now();
+    }
+}
+
 struct TaskWaker(Weak<Task>);
 
 impl Wake for TaskWaker {
@@ -59,6 +119,7 @@ impl Wake for TaskWaker {
         if *state == TaskState::Blocked {
             *state = TaskState::Runnable;
             drop(state);
+            place_waking(&task);
             RUN_QUEUE.lock().push_back(task);
         }
     }
@@ -162,14 +223,26 @@ pub fn run() -> ! {
     loop {
         wake_sleepers();
         crate::console_input::poll();
-        let next = RUN_QUEUE.lock().pop_front();
+        let next = {
+            // The runnable task with the least vruntime (the first on ties,
+            // so equal tasks take turns in queue order).
+            let mut queue = RUN_QUEUE.lock();
+            let best = (0..queue.len()).min_by_key(|&i| queue[i].vruntime.load(Ordering::Relaxed));
+            best.and_then(|i| queue.remove(i))
+        };
         match next {
             Some(task) => {
+                let vruntime = task.vruntime.load(Ordering::Relaxed);
+                MIN_VRUNTIME.fetch_max(vruntime, Ordering::Relaxed);
                 *task.state.lock() = TaskState::Running;
                 *CURRENT.lock() = Some(task.clone());
+                task.started.store(timer::now_ns(), Ordering::Relaxed);
                 // SAFETY: `task` is runnable, so its kctx holds a context
                 // saved by context_switch (or its fresh start context).
                 unsafe { context_switch(SCHEDULER.0.get(), task.kctx.get()) };
+                let now = timer::now_ns();
+                task.vruntime.store(charged_vruntime(&task, now), Ordering::Relaxed);
+                task.on_cpu.fetch_add(now.saturating_sub(task.started.load(Ordering::Relaxed)), Ordering::Relaxed);
                 *CURRENT.lock() = None;
                 // An exited task's Arc is dropped here, on the scheduler's
                 // stack, which frees its kernel stack.

@@ -25,7 +25,10 @@ fn run_thread() {
     let mut regs: UserContext = task.initial.lock().take().expect("task started twice");
     let thread = task.thread.clone();
     drop(task);
-    let mut left_user = timer::now_ns();
+    // CPU time is measured on the task's own clock (`sched::cpu_ns`), which
+    // stops while it waits: a sleep or a turn in the run queue is not
+    // system time.
+    let mut left_user = sched::cpu_ns();
     let mut interrupted: Option<Interrupted> = None;
     let mut last_token = 0;
     loop {
@@ -50,14 +53,14 @@ fn run_thread() {
             }
             Err(_) => break,
         }
-        let entered = timer::now_ns();
+        let entered = sched::cpu_ns();
         thread.add_cpu_time(0, entered.saturating_sub(left_user));
         signal::deliver_signals(&thread, &mut regs, interrupted.take());
         if is_exited(&thread) {
             break;
         }
         let cause = regs.run();
-        left_user = timer::now_ns();
+        left_user = sched::cpu_ns();
         thread.add_cpu_time(left_user.saturating_sub(entered), 0);
         log::trace!("tid {}: {:?} at pc {:#x}", thread.tid(), cause, regs.ip());
         match cause {
@@ -75,7 +78,7 @@ fn run_thread() {
                 timer::on_interrupt();
                 sched::sample_load(true);
                 sched::wake_sleepers();
-                sched::yield_now();
+                sched::preempt_tick();
             }
             TrapCause::PageFault { addr, write, exec } => {
                 let access = if write {

@@ -195,8 +195,7 @@ pub struct Process {
     /// The ITIMER_REAL timer (setitimer, alarm); see `itimer`.
     real_timer: Mutex<Option<itimer::RealTimer>>,
     /// The nice value, -20 (favoured) to 19 (setpriority(2)); inherited by
-    /// children. Kept and reported; the round-robin scheduler does not
-    /// weigh it yet.
+    /// children; the scheduler weighs CPU time by it.
     nice: core::sync::atomic::AtomicI32,
     /// When the process was created, in ns of CLOCK_MONOTONIC (/proc starttime).
     start_ns: u64,

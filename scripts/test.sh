@@ -9,6 +9,9 @@
 # 3. QEMU boot tests: the kernel boots, prints its banner, memory map and the
 #    initramfs, and powers off with the right status; bad input (no initrd, a
 #    corrupt initrd, a panic) ends the way it should.
+# 4. The same user tests on nsCore in QEMU; busybox scenarios.
+# 5. Namespace scenarios on nsCore and on Debian's Linux, outputs compared.
+# 6. On a riscv64 run, the user tests on nsCore x86_64 too.
 set -uo pipefail
 ARCH=${1:-riscv64}
 TOP=$(cd "$(dirname "$0")/.." && pwd)

@@ -219,6 +219,9 @@ nsenter -t \$(pidof sleep) -u -p sh -c 'hostname; echo pid=\$\$; readlink /proc/
   # terminal both kernels refuse (ENOTTY) the same way.
   same_as_linux shell-in-pid-ns "unshare -u -p -f --mount-proc sh -i -c 'hostname inside; hostname; echo pid=\$\$' < /dev/console 2>&1" \
     '^inside$' '^pid=1$' 'job control turned off'
+  # A namespace kept by a bind mount of its nsfs file outlives its process.
+  same_as_linux persistent-uts 'touch /tmp/uts; unshare --uts=/tmp/uts hostname kept; nsenter --uts=/tmp/uts hostname; hostname; umount /tmp/uts; nsenter --uts=/tmp/uts hostname 2>&1 | cut -d: -f1-2' \
+    '^kept$' '^nscore$'
   same_as_linux initial-ns 'for f in uts pid mnt time; do readlink /proc/self/ns/$f; done; ls /proc/self/ns' \
     '^uts:\[N\]$' '^pid:\[N\]$'
   if tr -d '\r' < "$LOGDIR/ns-initial-ns-nscore.log" | grep -q '^uts:\[4026531838\]$'; then

@@ -305,6 +305,9 @@ pub fn interpreter(file: &ElfFile, arch: &ElfArch) -> Result<Option<String>> {
 pub struct ExecImage {
     pub entry: usize,
     pub stack_pointer: usize,
+    /// Where the environment strings lie on the new stack (`[start, end)`,
+    /// Linux's `mm->env_start`/`env_end`), for /proc/PID/environ.
+    pub env: (usize, usize),
 }
 
 /// Values for the auxiliary vector that come from the caller.
@@ -396,6 +399,8 @@ pub fn load(
         env_ptrs.push(push_bytes(vm, env, true)?);
     }
     env_ptrs.reverse();
+    // The strings are contiguous, up to the execfn string pushed before them.
+    let env_range = (env_ptrs.first().copied().unwrap_or(execfn), execfn);
     let mut arg_ptrs = Vec::with_capacity(argv.len());
     for arg in argv.iter().rev() {
         arg_ptrs.push(push_bytes(vm, arg, true)?);
@@ -447,7 +452,7 @@ pub fn load(
     }
     vm.write_bytes(sp, &table)?;
 
-    Ok(ExecImage { entry: interp.map_or(program.entry, |i| i.entry), stack_pointer: sp })
+    Ok(ExecImage { entry: interp.map_or(program.entry, |i| i.entry), stack_pointer: sp, env: env_range })
 }
 
 #[cfg(test)]

@@ -194,6 +194,9 @@ pub struct Process {
     reaped: core::sync::atomic::AtomicBool,
     /// The ITIMER_REAL timer (setitimer, alarm); see `itimer`.
     real_timer: Mutex<Option<itimer::RealTimer>>,
+    /// Where the current program's environment strings are in its memory
+    /// (/proc/PID/environ reads them there, as Linux does).
+    env_range: Mutex<(usize, usize)>,
     /// The nice value, -20 (favoured) to 19 (setpriority(2)); inherited by
     /// children; the scheduler weighs CPU time by it.
     nice: core::sync::atomic::AtomicI32,
@@ -303,6 +306,7 @@ impl Process {
             exit_wait: WaitQueue::new(),
             reaped: core::sync::atomic::AtomicBool::new(false),
             real_timer: Mutex::new(None),
+            env_range: Mutex::new((0, 0)),
             nice: core::sync::atomic::AtomicI32::new(parent_nice),
             start_ns: crate::time::monotonic_ns(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
@@ -326,6 +330,15 @@ impl Process {
 
     pub fn koid(&self) -> KoId {
         self.koid
+    }
+
+    /// The environment block of the current program: (start, end) in its memory.
+    pub fn env_range(&self) -> (usize, usize) {
+        *self.env_range.lock()
+    }
+
+    pub fn set_env_range(&self, range: (usize, usize)) {
+        *self.env_range.lock() = range;
     }
 
     /// The nice value (-20..=19).
@@ -655,6 +668,8 @@ impl Process {
             ns,
         )?;
         child.set_exec_info(exe, cmdline);
+        // The child's memory is a copy (or the same): so is the environment's place.
+        child.set_env_range(self.env_range());
         child.set_comm(comm);
         self.inner.lock().children.push(child.clone());
         Ok(Thread::new_leader(&child))

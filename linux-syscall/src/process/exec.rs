@@ -173,6 +173,7 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
     process.set_exec_info_named(target.absolute(&fs.root), argv, &filename);
     process.release_vfork();
     ctx.thread.set_clear_child_tid(0);
+    process.set_env_range(loaded.env);
     ctx.regs.reset_for_exec(loaded.entry, loaded.stack_pointer);
     Ok(())
 }

@@ -86,15 +86,22 @@ pub struct ProcFile {
     owner: (u32, u32),
     generate: Generator,
     write: Option<Writer>,
+    /// Mode 0400 instead of 0444.
+    private: bool,
 }
 
 impl ProcFile {
     pub fn new(ino: u64, generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: None })
+        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: None, private: false })
     }
 
     pub fn owned(ino: u64, owner: (u32, u32), generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None })
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None, private: false })
+    }
+
+    /// A file only its owner may read (mode 0400), like /proc/PID/environ.
+    pub fn private(ino: u64, owner: (u32, u32), generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None, private: true })
     }
 
     /// A file with mode 0644 whose writes go to `write`.
@@ -104,13 +111,19 @@ impl ProcFile {
         generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static,
         write: impl Fn(&[u8]) -> Result<usize> + Send + Sync + 'static,
     ) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: Some(Box::new(write)) })
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: Some(Box::new(write)), private: false })
     }
 }
 
 impl INode for ProcFile {
     fn metadata(&self) -> Metadata {
-        let perm = if self.write.is_some() { 0o644 } else { 0o444 };
+        let perm = if self.private {
+            0o400
+        } else if self.write.is_some() {
+            0o644
+        } else {
+            0o444
+        };
         proc_metadata(self.ino, FileType::Regular, perm, self.owner.0, self.owner.1)
     }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {

@@ -436,6 +436,21 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
             }),
         ));
         entries.push(("fd".to_string(), fd_dir(w.clone(), pid, owner)));
+        let env_weak = w.clone();
+        entries.push((
+            "environ".to_string(),
+            // Read from the process's memory, as Linux's environ_read does;
+            // ptrace-read access needed.
+            ProcFile::private(ino(pid, 8), owner, move || {
+                let process = alive(&env_weak)?;
+                may_inspect(&process)?;
+                let (start, end) = process.env_range();
+                let Ok(vm) = process.vm() else { return Ok(Vec::new()) };
+                let mut out = alloc::vec![0u8; end.saturating_sub(start).min(1 << 20)];
+                vm.lock().read_bytes(start, &mut out)?;
+                Ok(out)
+            }),
+        ));
         entries.push(("ns".to_string(), ns_dir(w.clone(), pid, owner)));
         entries.push(("task".to_string(), task_dir(w.clone(), pid, owner, ns.clone())));
         entries.push(("timens_offsets".to_string(), timens_offsets(w.clone(), pid, owner)));

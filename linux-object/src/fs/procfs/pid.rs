@@ -156,6 +156,40 @@ fn status(process: &Process, thread: Option<&Thread>, ns: &PidNamespace) -> Stri
     )
 }
 
+/// /proc/PID/limits, laid out as Linux's `proc_pid_limits` prints it.
+fn limits(process: &Process) -> Result<String> {
+    const NAMES: [(&str, Option<&str>); 16] = [
+        ("Max cpu time", Some("seconds")),
+        ("Max file size", Some("bytes")),
+        ("Max data size", Some("bytes")),
+        ("Max stack size", Some("bytes")),
+        ("Max core file size", Some("bytes")),
+        ("Max resident set", Some("bytes")),
+        ("Max processes", Some("processes")),
+        ("Max open files", Some("files")),
+        ("Max locked memory", Some("bytes")),
+        ("Max address space", Some("bytes")),
+        ("Max file locks", Some("locks")),
+        ("Max pending signals", Some("signals")),
+        ("Max msgqueue size", Some("bytes")),
+        ("Max nice priority", None),
+        ("Max realtime priority", None),
+        ("Max realtime timeout", Some("us")),
+    ];
+    let value = |v: u64| if v == crate::process::rlimit::RLIM_INFINITY { String::from("unlimited") } else { v.to_string() };
+    let rlimits = process.rlimits.lock().clone();
+    let mut out = format!("{:<25} {:<20} {:<20} {:<10}\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+    for (resource, (name, unit)) in NAMES.iter().enumerate() {
+        let limit = rlimits.get(resource)?;
+        out.push_str(&format!("{:<25} {:<20} {:<20} ", name, value(limit.cur), value(limit.max)));
+        if let Some(unit) = unit {
+            out.push_str(&format!("{unit:<10}"));
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 fn maps(process: &Process) -> Result<String> {
     let vm = process.vm()?;
     let vm = vm.lock();
@@ -405,6 +439,7 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
             }),
             ("comm".to_string(), text(3, |p| Ok(format!("{}\n", p.comm())))),
             ("maps".to_string(), text(5, maps)),
+            ("limits".to_string(), text(9, limits)),
             ("mounts".to_string(), text(6, |p| Ok(mounts_text(p)))),
             ("mountinfo".to_string(), text(7, |p| Ok(mountinfo_text(p)))),
             ("exe".to_string(), link(10, |p| {

@@ -37,6 +37,18 @@ pub struct Delivery<'a> {
     pub restorer: usize,
 }
 
+/// Writes a little-endian u64 into a signal frame being built.
+pub fn put_u64(buf: &mut [u8], offset: usize, value: u64) {
+    buf[offset..offset + 8].copy_from_slice(&value.to_le_bytes());
+}
+
+/// Reads a little-endian u64 from a signal frame.
+pub fn get_u64(buf: &[u8], offset: usize) -> u64 {
+    let mut raw = [0u8; 8];
+    raw.copy_from_slice(&buf[offset..offset + 8]);
+    u64::from_le_bytes(raw)
+}
+
 /// Access rights of a kernel mapping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Perm {

@@ -43,6 +43,21 @@ impl KernelLayout {
         }
     }
 
+    /// The rights the kernel page table gives the image page at `va`, or
+    /// `None` outside the image (text RX, rodata R, data and bss RW).
+    pub fn perm_of(&self, va: usize) -> Option<crate::arch::paging::Perm> {
+        use crate::arch::paging::Perm;
+        if self.text.contains(&va) {
+            Some(Perm::ReadExecute)
+        } else if self.rodata.contains(&va) {
+            Some(Perm::Read)
+        } else if self.data.contains(&va) {
+            Some(Perm::ReadWrite)
+        } else {
+            None
+        }
+    }
+
     /// The whole image, as physical addresses.
     pub fn phys_range(&self) -> Range<usize> {
         paging::virt_to_phys(addr_of_start())..paging::virt_to_phys(self.data.end)

@@ -53,7 +53,7 @@ pub struct Task {
     vruntime: core::sync::atomic::AtomicU64,
     /// When the task last started running (ns).
     started: core::sync::atomic::AtomicU64,
-    /// Time spent on the CPU in earlier runs (ns); see `sched::cpu_ns`.
+    /// Time spent on the CPU in earlier runs (ns); see `Task::cpu_ns`.
     on_cpu: core::sync::atomic::AtomicU64,
 }
 

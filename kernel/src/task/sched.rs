@@ -86,12 +86,14 @@ fn place_waking(task: &Task) {
     task.vruntime.fetch_max(floor, Ordering::Relaxed);
 }
 
-/// The CPU time the running task has had, in ns: earlier runs plus this
-/// one so far. Time spent waiting (blocked, or runnable in the queue) is not
-/// in it, so the difference between two readings is CPU time.
-pub fn cpu_ns() -> u64 {
-    let task = current();
-    task.on_cpu.load(Ordering::Relaxed) + timer::now_ns().saturating_sub(task.started.load(Ordering::Relaxed))
+impl Task {
+    /// The CPU time this (running) task has had, in ns: earlier runs plus
+    /// this one so far. Time spent waiting (blocked, or runnable in the
+    /// queue) is not in it, so the difference between two readings taken
+    /// while it runs is CPU time.
+    pub fn cpu_ns(&self) -> u64 {
+        self.on_cpu.load(Ordering::Relaxed) + timer::now_ns().saturating_sub(self.started.load(Ordering::Relaxed))
+    }
 }
 
 /// On a timer tick in the running task: gives up the CPU if a runnable

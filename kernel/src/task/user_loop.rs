@@ -24,11 +24,10 @@ fn run_thread() {
     let task = sched::current();
     let mut regs: UserContext = task.initial.lock().take().expect("task started twice");
     let thread = task.thread.clone();
-    drop(task);
-    // CPU time is measured on the task's own clock (`sched::cpu_ns`), which
+    // CPU time is measured on the task's own clock (`Task::cpu_ns`), which
     // stops while it waits: a sleep or a turn in the run queue is not
     // system time.
-    let mut left_user = sched::cpu_ns();
+    let mut left_user = task.cpu_ns();
     let mut interrupted: Option<Interrupted> = None;
     let mut last_token = 0;
     loop {
@@ -53,14 +52,14 @@ fn run_thread() {
             }
             Err(_) => break,
         }
-        let entered = sched::cpu_ns();
+        let entered = task.cpu_ns();
         thread.add_cpu_time(0, entered.saturating_sub(left_user));
         signal::deliver_signals(&thread, &mut regs, interrupted.take());
         if is_exited(&thread) {
             break;
         }
         let cause = regs.run();
-        left_user = sched::cpu_ns();
+        left_user = task.cpu_ns();
         thread.add_cpu_time(left_user.saturating_sub(entered), 0);
         log::trace!("tid {}: {:?} at pc {:#x}", thread.tid(), cause, regs.ip());
         match cause {

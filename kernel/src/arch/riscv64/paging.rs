@@ -127,18 +127,7 @@ impl PageTable {
 /// image with text RX, rodata R, data/bss RW. Then switches to it.
 pub fn init_kernel_page_table(ram: core::ops::Range<usize>, layout: &KernelLayout) {
     let mut table = PageTable::new().expect("no frame for the kernel page table");
-    let image_perm = |pa: usize| -> Option<Perm> {
-        let va = phys_to_virt(pa);
-        if layout.text.contains(&va) {
-            Some(Perm::ReadExecute)
-        } else if layout.rodata.contains(&va) {
-            Some(Perm::Read)
-        } else if layout.data.contains(&va) {
-            Some(Perm::ReadWrite)
-        } else {
-            None
-        }
-    };
+    let image_perm = |pa: usize| layout.perm_of(phys_to_virt(pa));
     // QEMU virt puts every device below RAM (UART 0x1000_0000, PLIC, virtio).
     table.map_linear(0..ram.start, &|_| None).expect("out of frames mapping MMIO");
     table.map_linear(ram, &image_perm).expect("out of frames mapping RAM");

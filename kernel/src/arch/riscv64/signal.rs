@@ -36,15 +36,7 @@ pub const TRAMPOLINE_CODE: [u8; 8] = {
 
 pub use crate::arch::common::Delivery;
 
-fn put(buf: &mut [u8], offset: usize, value: u64) {
-    buf[offset..offset + 8].copy_from_slice(&value.to_le_bytes());
-}
-
-fn get(buf: &[u8], offset: usize) -> u64 {
-    let mut raw = [0u8; 8];
-    raw.copy_from_slice(&buf[offset..offset + 8]);
-    u64::from_le_bytes(raw)
-}
+use crate::arch::common::{get_u64 as get, put_u64 as put};
 
 /// Pushes a frame and points `regs` at the handler. On `EFAULT` (no room on
 /// the stack) the caller kills the process with SIGSEGV, as Linux does.

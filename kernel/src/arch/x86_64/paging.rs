@@ -74,18 +74,7 @@ fn walk(root_pa: usize, va: usize, level: usize, create: bool, upper: u64) -> Op
 /// text). Then switches to it; the boot identity map is gone afterwards.
 pub fn init_kernel_page_table(_ram: core::ops::Range<usize>, layout: &KernelLayout) {
     let root = frame::alloc_zeroed().expect("no frame for the kernel page table");
-    let image_perm = |pa: usize| -> Option<Perm> {
-        let va = phys_to_virt(pa);
-        if layout.text.contains(&va) {
-            Some(Perm::ReadExecute)
-        } else if layout.rodata.contains(&va) {
-            Some(Perm::Read)
-        } else if layout.data.contains(&va) {
-            Some(Perm::ReadWrite)
-        } else {
-            None
-        }
-    };
+    let image_perm = |pa: usize| layout.perm_of(phys_to_virt(pa));
     let mut pa = 0;
     while pa < LINEAR_WINDOW {
         let uniform = pa % MIB2 == 0 && image_perm(pa).is_none() && image_perm(pa + MIB2 - PAGE_SIZE).is_none();

@@ -76,6 +76,10 @@ pub enum Errno {
     /// Kernel-internal, never seen by user space: "restart the syscall if
     /// the signal that interrupted it has SA_RESTART (or no handler)".
     ERESTARTSYS = 512,
+    /// Kernel-internal: "restart the syscall only if no handler ran"
+    /// (pause, sigsuspend: a signal without a handler, such as SIGCONT,
+    /// does not end them).
+    ERESTARTNOHAND = 514,
 }
 
 impl Errno {

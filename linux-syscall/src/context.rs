@@ -56,6 +56,9 @@ pub trait Kernel: Sync {
     /// monotonic clock passes `deadline_ns`, or a signal is pending. `ready`
     /// must register `waker` with whatever it waits on before returning false.
     fn block_on(&self, ready: &mut dyn FnMut(&Waker) -> bool, deadline_ns: Option<u64>) -> BlockResult;
+    /// `block_on` that only a fatal signal (or exit) cuts short: Linux's
+    /// `TASK_KILLABLE` waits (vfork). Other signals stay pending.
+    fn block_on_killable(&self, ready: &mut dyn FnMut(&Waker) -> bool, deadline_ns: Option<u64>) -> BlockResult;
     /// Gives the CPU to another runnable task.
     fn yield_now(&self);
     /// rt_sigreturn: reloads the registers from the signal frame at the

@@ -38,6 +38,13 @@ impl Kernel for KernelServices {
         })
     }
 
+    fn block_on_killable(&self, ready: &mut dyn FnMut(&Waker) -> bool, deadline_ns: Option<u64>) -> BlockResult {
+        let thread = sched::current().thread.clone();
+        sched::block_on(ready, deadline_ns, &|| {
+            thread.has_fatal_signal() || thread.process().group_exit_status().is_some() || thread.is_exited()
+        })
+    }
+
     fn restore_signal_frame(&self, regs: &mut dyn UserRegs, vm: &mut linux_object::mm::VmSpace) -> linux_object::Result<u64> {
         let regs = regs.as_any_mut().downcast_mut::<UserContext>().ok_or(linux_object::Errno::EINVAL)?;
         crate::arch::signal::restore_frame(regs, vm)

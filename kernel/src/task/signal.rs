@@ -38,6 +38,14 @@ pub fn deliver_signals(thread: &Arc<Thread>, regs: &mut UserContext, mut interru
             continue;
         }
         if action.handler == SIG_DFL || sig == signal::SIGKILL || sig == signal::SIGSTOP {
+            // A namespace init takes the default action only for SIGKILL
+            // and SIGSTOP (and its own faults): one that was blocked when
+            // sent was queued, and is dropped here if no handler came
+            // (get_signal's SIGNAL_UNKILLABLE check, kernel/signal.c).
+            let kernel_only = sig == signal::SIGKILL || sig == signal::SIGSTOP;
+            if process.is_ns_init() && !kernel_only && !info.is_fault() {
+                continue;
+            }
             match default_action(sig) {
                 DefaultAction::Ignore | DefaultAction::Continue => continue,
                 DefaultAction::Stop => {
@@ -74,7 +82,7 @@ pub fn deliver_signals(thread: &Arc<Thread>, regs: &mut UserContext, mut interru
     }
     // No handler ran: an interrupted restartable call simply runs again.
     if let Some(call) = interrupted {
-        if call.errno == Errno::ERESTARTSYS {
+        if call.errno == Errno::ERESTARTSYS || call.errno == Errno::ERESTARTNOHAND {
             regs.restart_syscall(call.orig_nr, call.orig_arg0);
         }
     }

@@ -39,6 +39,18 @@ fn run_thread() {
         if is_exited(&thread) {
             break;
         }
+        let entered = task.cpu_ns();
+        thread.add_cpu_time(0, entered.saturating_sub(left_user));
+        signal::deliver_signals(&thread, &mut regs, interrupted.take());
+        if is_exited(&thread) {
+            break;
+        }
+        // The address space goes on the MMU last, just before user mode:
+        // delivering a signal can block (a SIGSTOP stops here until
+        // SIGCONT), and whatever ran meanwhile left its own table active.
+        // Linux switches the address space with every task switch
+        // (`switch_mm` in `context_switch`); here every task switch ends
+        // on this path before user code runs again.
         match process.vm() {
             Ok(vm) => {
                 let token = vm.lock().page_table_token();
@@ -52,12 +64,6 @@ fn run_thread() {
             }
             Err(_) => break,
         }
-        let entered = task.cpu_ns();
-        thread.add_cpu_time(0, entered.saturating_sub(left_user));
-        signal::deliver_signals(&thread, &mut regs, interrupted.take());
-        if is_exited(&thread) {
-            break;
-        }
         let cause = regs.run();
         left_user = task.cpu_ns();
         thread.add_cpu_time(left_user.saturating_sub(entered), 0);
@@ -69,8 +75,10 @@ fn run_thread() {
                 let mut ctx = Ctx { kernel: &KERNEL, thread: &thread, regs: &mut regs };
                 let ret = dispatch(&mut ctx, nr, args);
                 regs.set_return(ret);
-                if ret == Errno::ERESTARTSYS.as_syscall_return() as usize {
-                    interrupted = Some(Interrupted { errno: Errno::ERESTARTSYS, orig_arg0: args[0], orig_nr: nr });
+                for errno in [Errno::ERESTARTSYS, Errno::ERESTARTNOHAND] {
+                    if ret == errno.as_syscall_return() as usize {
+                        interrupted = Some(Interrupted { errno, orig_arg0: args[0], orig_nr: nr });
+                    }
                 }
             }
             TrapCause::Timer => {

@@ -225,6 +225,9 @@ impl RamInode {
 }
 
 impl INode for RamInode {
+    fn can_mmap(&self) -> bool {
+        true
+    }
     fn metadata(&self) -> Metadata {
         let inner = self.inner.read();
         let size = match &inner.content {

@@ -215,6 +215,12 @@ pub trait INode: Send + Sync + Any {
     fn magic_target(&self) -> Option<Result<crate::fs::path::Path>> {
         None
     }
+    /// Whether mmap(2) may map this file's pages (Linux: the file has an
+    /// `f_op->mmap`). Pseudo-files generated on read (procfs, nsfs) do
+    /// not, and mmap gives `ENODEV`, as on Linux.
+    fn can_mmap(&self) -> bool {
+        false
+    }
     /// The file system this inode belongs to (for statfs and mounts).
     fn fs_magic(&self) -> u64 {
         0x858458f6 // RAMFS_MAGIC

@@ -107,6 +107,8 @@ mod tests {
         let tree = MountTree::new(RamFs::new(RAMFS_MAGIC, 0o755).root(), "ramfs", "none");
         let thread = Process::new_init(VmSpace::new(), FsContext::new(tree), FdTable::new()).unwrap();
         let process = thread.process().clone();
+        // An init drops SIGALRM while it has no handler; blocked, it is queued.
+        thread.set_signal_mask(crate::signal::SigSet::of(SIGALRM));
         let now = crate::time::monotonic_ns();
         assert_eq!(set(&process, 1_000_000_000, 0), (0, 0), "nothing was armed");
         let (left, interval) = get(&process);

@@ -444,7 +444,19 @@ impl Process {
     /// process and cancels pending stops, a stop signal cancels pending
     /// SIGCONT, an ignored signal is dropped. Wakes the threads so one of
     /// them takes it. Returns whether it was queued.
+    ///
+    /// A signal the kernel makes (`SI_KERNEL`) is "forced" in Linux's sense;
+    /// signals from processes go through [`send_signal_forced`](Self::send_signal_forced).
     pub fn send_signal(self: &Arc<Self>, info: SigInfo) -> bool {
+        let force = info.code == signal::SI_KERNEL;
+        self.send_signal_forced(info, force)
+    }
+
+    /// [`send_signal`](Self::send_signal) with Linux's `force`: true for
+    /// kernel-made signals and for signals from an ancestor PID namespace
+    /// (`send_signal_locked`), which is what lets SIGKILL and SIGSTOP reach
+    /// a namespace's init.
+    pub fn send_signal_forced(self: &Arc<Self>, info: SigInfo, force: bool) -> bool {
         let sig = info.signo;
         if matches!(self.state(), ProcessState::Zombie(_)) {
             return false;
@@ -466,7 +478,10 @@ impl Process {
         }
         let action = self.sighand().lock().get(sig);
         let blocked_everywhere = self.threads().iter().all(|t| t.signal_mask().contains(sig));
-        let queued = if action.is_ignored(sig) && !blocked_everywhere && sig != signal::SIGKILL {
+        // "Blocked signals are never ignored, since the signal handler may
+        // change by the time it is unblocked" (kernel/signal.c, sig_ignored).
+        let ignored = (action.is_ignored(sig) && sig != signal::SIGKILL) || self.init_ignores(sig, action.handler, force);
+        let queued = if ignored && !blocked_everywhere {
             false
         } else {
             self.pending.lock().push(info)
@@ -475,6 +490,47 @@ impl Process {
             thread.wake();
         }
         queued
+    }
+
+    /// Whether this process, as the init of its PID namespace, drops `sig`
+    /// whose handler is `handler` (Linux's `sig_task_ignored` for a
+    /// SIGNAL_UNKILLABLE task): "the only signals that can be sent to the
+    /// namespace init process are those for which the init process has
+    /// established a signal handler", except that SIGKILL and SIGSTOP
+    /// "are forcibly delivered when sent from an ancestor PID namespace"
+    /// - pid_namespaces(7). The initial namespace's init never takes
+    /// SIGKILL or SIGSTOP at all.
+    pub fn init_ignores(&self, sig: signal::Signal, handler: usize, force: bool) -> bool {
+        if !self.is_ns_init() || sig == 0 {
+            return false;
+        }
+        let kernel_only = sig == signal::SIGKILL || sig == signal::SIGSTOP;
+        if kernel_only && self.pid_ns().level() == 0 {
+            return true;
+        }
+        handler == signal::SIG_DFL && !(force && kernel_only)
+    }
+
+    /// Tells `parent` that this child changed state: SIGCHLD (or the exit
+    /// signal) with a CLD_* code, unless the parent asked not to hear about
+    /// stops (SA_NOCLDSTOP). Mirrors `do_notify_parent` and
+    /// `do_notify_parent_cldstop` (kernel/signal.c).
+    pub fn notify_parent(&self, parent: &Arc<Process>, sig: signal::Signal, status: WaitStatus) {
+        if sig == 0 {
+            return;
+        }
+        if matches!(status, WaitStatus::Stopped(_) | WaitStatus::Continued)
+            && parent.sighand().lock().get(signal::SIGCHLD).flags & signal::SA_NOCLDSTOP != 0
+        {
+            return;
+        }
+        let (code, value) = status.siginfo_code_status();
+        let mut info = SigInfo::user(sig, code, self.pid_in(parent.pid_ns()), self.creds.lock().uid);
+        info.status = value as i64;
+        let (user, system) = self.cpu_time_ns();
+        info.utime = user / 10_000_000;
+        info.stime = system / 10_000_000;
+        parent.send_signal(info);
     }
 
     /// Takes a process-wide pending signal not in `blocked`.
@@ -693,7 +749,20 @@ impl Process {
             // below and reaped automatically when they die, and only then
             // can the init itself be waited for (Linux's
             // `zap_pid_namespace` waits for them the same way).
-            let children = if ns_init_dies { Vec::new() } else { core::mem::take(&mut inner.children) };
+            let children = if ns_init_dies {
+                // Children that are zombies already are reaped now: nobody
+                // else ever will (zap_pid_namespace's own wait reaps them).
+                inner.children.retain(|child| {
+                    let dead = matches!(child.state(), ProcessState::Zombie(_));
+                    if dead {
+                        child.mark_reaped();
+                    }
+                    !dead
+                });
+                Vec::new()
+            } else {
+                core::mem::take(&mut inner.children)
+            };
             (children, inner.parent.upgrade(), inner.exit_signal)
         };
         self.exit_wait.wake_all();
@@ -725,12 +794,36 @@ impl Process {
                     }
                 }
                 Some(reaper) => {
-                    let has_zombie = children.iter().any(|c| matches!(c.state(), ProcessState::Zombie(_)));
-                    for child in &children {
-                        child.inner.lock().parent = Arc::downgrade(&reaper);
+                    // Linux's `reparent_leader`: "We don't want people
+                    // slaying init" - an orphan's exit signal becomes
+                    // SIGCHLD, and a zombie tells its new parent at once
+                    // (reaped there and then if the reaper wants no zombies).
+                    let auto_reap = Self::parent_reaps_automatically(&reaper);
+                    let mut zombies = Vec::new();
+                    let mut kept = Vec::new();
+                    for child in children {
+                        {
+                            let mut inner = child.inner.lock();
+                            inner.parent = Arc::downgrade(&reaper);
+                            inner.exit_signal = signal::SIGCHLD;
+                        }
+                        match child.state() {
+                            ProcessState::Zombie(status) => {
+                                zombies.push((child.clone(), status));
+                                if auto_reap {
+                                    child.mark_reaped();
+                                    continue;
+                                }
+                            }
+                            _ => {}
+                        }
+                        kept.push(child);
                     }
-                    reaper.inner.lock().children.extend(children);
-                    if has_zombie {
+                    reaper.inner.lock().children.extend(kept);
+                    for (zombie, status) in &zombies {
+                        zombie.notify_parent(&reaper, signal::SIGCHLD, *status);
+                    }
+                    if !zombies.is_empty() {
                         reaper.child_wait.wake_all();
                     }
                 }

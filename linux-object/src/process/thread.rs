@@ -154,11 +154,20 @@ impl Thread {
     /// Sends a thread-directed signal (tgkill, a fault). Ignored signals
     /// are dropped unless blocked, as for processes.
     pub fn send_signal(&self, info: SigInfo) -> bool {
+        let force = info.code == crate::signal::SI_KERNEL;
+        self.send_signal_forced(info, force)
+    }
+
+    /// [`send_signal`](Self::send_signal) with Linux's `force` (see
+    /// `Process::send_signal_forced`).
+    pub fn send_signal_forced(&self, info: SigInfo, force: bool) -> bool {
         let sig = info.signo;
         let action = self.process.sighand().lock().get(sig);
+        let ignored = (action.is_ignored(sig) && sig != crate::signal::SIGKILL)
+            || self.process.init_ignores(sig, action.handler, force);
         let queued = {
             let mut signals = self.signals.lock();
-            if action.is_ignored(sig) && !signals.mask.contains(sig) && sig != crate::signal::SIGKILL {
+            if ignored && !signals.mask.contains(sig) {
                 false
             } else {
                 signals.pending.push(info)
@@ -188,6 +197,29 @@ impl Thread {
             (s.mask, s.pending.has_deliverable(s.mask))
         };
         own || self.process.has_shared_signal(mask)
+    }
+
+    /// Whether a signal that will kill the process is pending (Linux's
+    /// `fatal_signal_pending`, which `complete_signal` makes true for
+    /// SIGKILL and for any unblocked signal whose action is to terminate):
+    /// what ends an uninterruptible but killable wait.
+    pub fn has_fatal_signal(&self) -> bool {
+        use crate::signal::{DefaultAction, SIG_DFL, SIGKILL, default_action};
+        let mask = self.signal_mask();
+        let pending = crate::signal::SigSet((self.pending_signals().0 | self.process.shared_pending().0) & !mask.0);
+        if pending.contains(SIGKILL) {
+            return true;
+        }
+        if self.process.is_ns_init() {
+            return false;
+        }
+        let sighand = self.process.sighand();
+        let sighand = sighand.lock();
+        (1..=crate::signal::NSIG).any(|sig| {
+            pending.contains(sig)
+                && sighand.get(sig).handler == SIG_DFL
+                && matches!(default_action(sig), DefaultAction::Term | DefaultAction::Core)
+        })
     }
 
     /// Thread-directed pending signals (sigpending(2)).

@@ -138,6 +138,34 @@ fn usage_of(child: &Process) -> (u64, u64) {
 }
 
 impl Process {
+    /// Undoes a fork whose child never ran (the `bad_fork_*` path of
+    /// Linux's `copy_process`): the child exits and is reaped here, and
+    /// nobody hears of it. Without this a failed clone would leave a
+    /// process with no thread: unkillable, unreapable, holding its memory.
+    pub fn abort_fork(&self, child: &Arc<super::Thread>) {
+        let process = child.process().clone();
+        // The exit's notification is for a parent that never saw the child.
+        let _ = child.exit(WaitStatus::Exited(0));
+        self.inner.lock().children.retain(|c| c.pid() != process.pid());
+        process.mark_reaped();
+    }
+
+    /// CLONE_PARENT: the new child belongs to the caller's parent, with the
+    /// caller's own exit signal ("the parent of the new child process will
+    /// be the same as that of the calling process" - clone(2);
+    /// `copy_process` takes `current->group_leader->exit_signal`).
+    pub fn give_child_to_parent(&self, child: &Arc<Process>) -> Result<()> {
+        let grandparent = self.parent().ok_or(Errno::EINVAL)?;
+        let exit_signal = self.inner.lock().exit_signal;
+        self.inner.lock().children.retain(|c| c.pid() != child.pid());
+        {
+            let mut inner = child.inner.lock();
+            inner.parent = Arc::downgrade(&grandparent);
+            inner.exit_signal = exit_signal;
+        }
+        grandparent.inner.lock().children.push(child.clone());
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -259,5 +287,115 @@ mod tests {
         assert_eq!(parent.try_wait(WaitSelector::Pid(init_pid), all).unwrap(), None, "init is reaped only after the others");
         b.exit(WaitStatus::Signaled { signal: 9, core: false });
         assert_eq!(parent.try_wait(WaitSelector::Pid(init_pid), all).unwrap(), Some((init_pid, WaitStatus::Exited(0))));
+    }
+
+    /// "We don't want people slaying init": an orphan's exit signal is
+    /// SIGCHLD once reparented (reparent_leader, kernel/exit.c), whatever
+    /// clone asked for, and an orphaned zombie is reapable by the reaper.
+    #[test]
+    fn orphans_exit_with_sigchld_to_their_reaper() {
+        let init = new_init();
+        let reaper = init.process().clone();
+        // The host tests share one initial namespace: a subreaper stands in
+        // for its init.
+        reaper.set_child_subreaper(true);
+        let all = WaitOptions::WEXITED;
+        let middle = reaper.fork(ShareFlags::default(), 17, ChildNamespaces::inherit(&reaper)).unwrap();
+        let kill_on_exit = crate::signal::SIGKILL;
+        let live = middle.process().fork(ShareFlags::default(), kill_on_exit, ChildNamespaces::inherit(middle.process())).unwrap();
+        let zombie = middle.process().fork(ShareFlags::default(), kill_on_exit, ChildNamespaces::inherit(middle.process())).unwrap();
+        assert!(zombie.exit(WaitStatus::Exited(3)).is_some_and(|(_, sig)| sig == kill_on_exit), "its parent gets what clone asked for");
+        assert!(middle.exit(WaitStatus::Exited(0)).is_some());
+        assert_eq!(live.process().ppid(), reaper.pid());
+        let notified = live.exit(WaitStatus::Exited(4));
+        assert!(notified.is_some_and(|(p, sig)| Arc::ptr_eq(&p, &reaper) && sig == crate::signal::SIGCHLD));
+        assert!(!reaper.shared_pending().contains(kill_on_exit), "init was not sent SIGKILL");
+        let mut reaped = alloc::vec::Vec::new();
+        while let Ok(Some((pid, status))) = reaper.try_wait(WaitSelector::Any, all) {
+            reaped.push((pid, status));
+        }
+        reaped.sort_by_key(|&(pid, _)| pid);
+        let mut expected = alloc::vec![
+            (middle.process().pid(), WaitStatus::Exited(0)),
+            (live.process().pid(), WaitStatus::Exited(4)),
+            (zombie.process().pid(), WaitStatus::Exited(3)),
+        ];
+        expected.sort_by_key(|&(pid, _)| pid);
+        assert_eq!(reaped, expected);
+    }
+
+    /// pid_namespaces(7): an init drops signals it has no handler for,
+    /// unless blocked (they wait for a handler); SIGKILL and SIGSTOP only
+    /// when forced (from an ancestor namespace).
+    #[test]
+    fn a_namespace_init_takes_only_signals_it_handles() {
+        use crate::namespace::{CLONE_NEWPID, user::init_user_ns};
+        use crate::signal::{SIGKILL, SIGTERM, SigInfo, SigSet};
+        let outer = new_init();
+        let parent = outer.process().clone();
+        let copied = parent.nsproxy().copy(CLONE_NEWPID, &init_user_ns(), parent.pid_ns(), true).unwrap();
+        let ns_child = ChildNamespaces { proxy: copied.proxy.for_child(), mounts: None, set_tid: alloc::vec::Vec::new() };
+        let init = parent.fork(ShareFlags::default(), 17, ns_child).unwrap();
+        let process = init.process().clone();
+        assert!(process.is_ns_init());
+        assert!(!process.send_signal_forced(SigInfo::new(SIGTERM, 0), true), "SIGTERM without a handler is dropped");
+        assert!(!process.send_signal_forced(SigInfo::new(SIGKILL, 0), false), "SIGKILL from inside is dropped");
+        init.set_signal_mask(SigSet::of(SIGTERM));
+        assert!(process.send_signal_forced(SigInfo::new(SIGTERM, 0), false), "a blocked signal is queued");
+        assert!(process.shared_pending().contains(SIGTERM));
+        assert!(process.send_signal_forced(SigInfo::new(SIGKILL, 0), true), "SIGKILL from an ancestor namespace");
+        init.exit(WaitStatus::Signaled { signal: SIGKILL, core: false });
+        let pid = process.pid();
+        assert!(parent.try_wait(WaitSelector::Pid(pid), WaitOptions::WEXITED).unwrap().is_some());
+    }
+
+    /// A clone that fails after the child was made leaves nothing behind.
+    #[test]
+    fn an_aborted_fork_leaves_no_child() {
+        let init = new_init();
+        let parent = init.process().clone();
+        let child = parent.fork(ShareFlags::default(), 17, ChildNamespaces::inherit(&parent)).unwrap();
+        let pid = child.process().pid();
+        parent.abort_fork(&child);
+        assert_eq!(parent.try_wait(WaitSelector::Any, WaitOptions::WEXITED).unwrap_err().errno, Errno::ECHILD);
+        drop(child);
+        assert!(super::super::find_process(pid).is_none(), "the child is gone from the table");
+    }
+
+    /// CLONE_PARENT: the caller's parent gets the child and the caller's exit signal.
+    #[test]
+    fn clone_parent_gives_the_child_to_the_grandparent() {
+        let init = new_init();
+        let top = init.process().clone();
+        let middle = top.fork(ShareFlags::default(), 17, ChildNamespaces::inherit(&top)).unwrap();
+        let child = middle.process().fork(ShareFlags::default(), 10, ChildNamespaces::inherit(middle.process())).unwrap();
+        middle.process().give_child_to_parent(child.process()).unwrap();
+        assert_eq!(child.process().ppid(), top.pid());
+        assert!(child.exit(WaitStatus::Exited(1)).is_some_and(|(p, sig)| Arc::ptr_eq(&p, &top) && sig == 17));
+        assert_eq!(middle.process().try_wait(WaitSelector::Any, WaitOptions::WEXITED).unwrap_err().errno, Errno::ECHILD);
+        let pid = child.process().pid();
+        assert_eq!(top.try_wait(WaitSelector::Pid(pid), WaitOptions::WEXITED).unwrap(), Some((pid, WaitStatus::Exited(1))));
+        middle.exit(WaitStatus::Exited(0));
+        assert!(top.try_wait(WaitSelector::Any, WaitOptions::WEXITED).unwrap().is_some());
+    }
+
+    /// A namespace init that dies with a zombie it never reaped is itself
+    /// reapable (zap_pid_namespace reaps what is dead already).
+    #[test]
+    fn a_dying_namespace_init_reaps_its_zombies() {
+        use crate::namespace::{CLONE_NEWPID, user::init_user_ns};
+        let outer = new_init();
+        let parent = outer.process().clone();
+        let copied = parent.nsproxy().copy(CLONE_NEWPID, &init_user_ns(), parent.pid_ns(), true).unwrap();
+        let ns_child = ChildNamespaces { proxy: copied.proxy.for_child(), mounts: None, set_tid: alloc::vec::Vec::new() };
+        let init = parent.fork(ShareFlags::default(), 17, ns_child).unwrap();
+        let zombie = init.process().fork(ShareFlags::default(), 17, ChildNamespaces::inherit(init.process())).unwrap();
+        zombie.exit(WaitStatus::Exited(0));
+        init.exit(WaitStatus::Exited(9));
+        let pid = init.process().pid();
+        assert_eq!(parent.try_wait(WaitSelector::Pid(pid), WaitOptions::WEXITED).unwrap(), Some((pid, WaitStatus::Exited(9))));
+        let zombie_pid = zombie.process().pid();
+        drop(zombie);
+        assert!(super::super::find_process(zombie_pid).is_none(), "the zombie was reaped");
     }
 }

@@ -229,6 +229,13 @@ impl SigInfo {
         SigInfo { pid, uid, ..Self::new(signo, code) }
     }
 
+    /// Whether the kernel made this signal for a fault of the thread
+    /// (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP with a positive code):
+    /// Linux's `force_sig_info` delivers it even to an init.
+    pub fn is_fault(&self) -> bool {
+        matches!(self.signo, SIGSEGV | SIGBUS | SIGILL | SIGFPE | SIGTRAP) && self.code > 0
+    }
+
     /// The 128-byte `siginfo_t` of 64-bit Linux.
     pub fn to_bytes(&self) -> [u8; 128] {
         let mut b = [0u8; 128];

@@ -199,6 +199,11 @@ pub fn do_clone(ctx: &mut Ctx, args: &CloneArgs) -> SysResult {
     if creds.uid != 0 && linux_object::process::threads_of_user(creds.uid) as u64 >= nproc {
         return_errno!(EAGAIN);
     }
+    // A bad pidfd pointer fails the call before anything exists, as
+    // copy_process's early put_user does (the placeholder is overwritten).
+    if flags & CLONE_PIDFD != 0 {
+        UserPtr::<i32>::new(args.pidfd).write(&mut parent.vm()?.lock(), &-1)?;
+    }
     let child: Arc<Thread> = if flags & CLONE_THREAD != 0 {
         if flags & ALL_NEW != 0 || !args.set_tid.is_empty() {
             return_errno!(EINVAL);
@@ -212,7 +217,14 @@ pub fn do_clone(ctx: &mut Ctx, args: &CloneArgs) -> SysResult {
             fs: flags & CLONE_FS != 0,
             sighand: flags & CLONE_SIGHAND != 0,
         };
-        parent.fork(share, args.exit_signal, namespaces)?
+        let child = parent.fork(share, args.exit_signal, namespaces)?;
+        if flags & CLONE_PARENT != 0 {
+            if let Err(err) = parent.give_child_to_parent(child.process()) {
+                parent.abort_fork(&child);
+                return Err(err);
+            }
+        }
+        child
     };
     // The parent sees the child's number in its own namespace; the child,
     // for CLONE_CHILD_SETTID, its number in its namespace.
@@ -220,8 +232,19 @@ pub fn do_clone(ctx: &mut Ctx, args: &CloneArgs) -> SysResult {
     let child_own_tid = child.tid_in(child.process().pid_ns());
 
     if flags & CLONE_PIDFD != 0 {
-        let fd = crate::pidfd::install_pidfd(ctx, child.process(), false)?;
-        UserPtr::<i32>::new(args.pidfd).write(&mut parent.vm()?.lock(), &(fd as i32))?;
+        // From here on a failure must undo the child completely.
+        let installed = crate::pidfd::install_pidfd(ctx, child.process(), false).and_then(|fd| {
+            let written = UserPtr::<i32>::new(args.pidfd).write(&mut parent.vm()?.lock(), &(fd as i32));
+            if written.is_err() {
+                let _ = ctx.thread.process().files().lock().close(fd);
+            }
+            written
+        });
+        if let Err(err) = installed {
+            let owner = child.process().parent().unwrap_or_else(|| parent.clone());
+            owner.abort_fork(&child);
+            return Err(err);
+        }
     }
     let mut regs = ctx.regs.boxed_clone();
     regs.set_return(0);
@@ -231,12 +254,17 @@ pub fn do_clone(ctx: &mut Ctx, args: &CloneArgs) -> SysResult {
     if flags & CLONE_SETTLS != 0 {
         regs.set_tls(args.tls);
     }
+    // Linux ignores a bad pointer for both (`put_user` in kernel_clone and
+    // schedule_tail, results unchecked): the child exists either way.
     if flags & CLONE_PARENT_SETTID != 0 {
-        UserPtr::<u32>::new(args.parent_tid).write(&mut parent.vm()?.lock(), &tid)?;
+        let _ = UserPtr::<u32>::new(args.parent_tid).write(&mut parent.vm()?.lock(), &tid);
     }
     if flags & CLONE_CHILD_SETTID != 0 {
-        UserPtr::<u32>::new(args.child_tid).write(&mut child.process().vm()?.lock(), &child_own_tid)?;
-    }    if flags & CLONE_CHILD_CLEARTID != 0 {
+        if let Ok(vm) = child.process().vm() {
+            let _ = UserPtr::<u32>::new(args.child_tid).write(&mut vm.lock(), &child_own_tid);
+        }
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
         child.set_clear_child_tid(args.child_tid);
     }
     let child_process = child.process().clone();
@@ -245,17 +273,17 @@ pub fn do_clone(ctx: &mut Ctx, args: &CloneArgs) -> SysResult {
     if flags & CLONE_VFORK != 0 {
         // "the execution of the calling process is suspended until the child
         // releases its virtual memory resources via a call to execve(2) or
-        // _exit(2)" - clone(2). Signals do not cut this short in Linux
-        // (the wait is killable only); we wait until released.
-        while !child_process.is_vfork_released() {
-            ctx.kernel.block_on(
-                &mut |waker| {
-                    child_process.vfork_wait.register(waker);
-                    child_process.is_vfork_released()
-                },
-                None,
-            );
-        }
+        // _exit(2)" - clone(2). Only a fatal signal cuts this short
+        // (`wait_for_vfork_done` waits TASK_KILLABLE); the call still
+        // returns the child's TID and the signal is delivered after it.
+        // Other signals stay pending until the child lets go.
+        ctx.kernel.block_on_killable(
+            &mut |waker| {
+                child_process.vfork_wait.register(waker);
+                child_process.is_vfork_released()
+            },
+            None,
+        );
     }
     Ok(tid as usize)
 }

@@ -114,13 +114,18 @@ pub fn sys_rt_sigsuspend(ctx: &mut Ctx, args: &Args) -> SysResult {
         signals.mask = mask.without_unblockable();
     }
     while ctx.kernel.block_on(&mut |_| false, None) != BlockResult::Interrupted {}
-    return_errno!(EINTR)
+    // EINTR once a handler ran; a signal without one (SIGCONT) restarts
+    // the wait, with the mask set again from the same argument.
+    return_errno!(ERESTARTNOHAND)
 }
 
-/// pause(2) on x86_64.
+/// pause(2) on x86_64: "returns only when a signal was caught and the
+/// signal-catching function returned" - pause(2). Linux returns
+/// -ERESTARTNOHAND, so a signal with no handler (SIGCONT after a stop)
+/// sends the caller back into the wait.
 pub fn sys_pause(ctx: &mut Ctx, _args: &Args) -> SysResult {
     while ctx.kernel.block_on(&mut |_| false, None) != BlockResult::Interrupted {}
-    return_errno!(EINTR)
+    return_errno!(ERESTARTNOHAND)
 }
 
 /// rt_sigreturn: the kernel restores the frame (its layout is arch-specific).
@@ -156,21 +161,11 @@ fn user_info(ctx: &Ctx, target: &Process, sig: Signal, code: i32) -> SigInfo {
     SigInfo::user(sig, code, ctx.thread.process().pid_in(target.pid_ns()), uid)
 }
 
-/// Whether a signal from the caller to `target` is dropped because the
-/// target is the init of its PID namespace: "the only signals that can be
-/// sent to the namespace init process are those for which the init process
-/// has established a signal handler", except that SIGKILL and SIGSTOP from
-/// an ancestor namespace are always delivered - pid_namespaces(7)
-/// (`sig_task_ignored` with SIGNAL_UNKILLABLE in kernel/signal.c).
-pub fn init_ignores(ctx: &Ctx, target: &Process, sig: Signal) -> bool {
-    if !target.is_ns_init() || sig == 0 {
-        return false;
-    }
-    let from_ancestor = ctx.thread.process().pid_in(target.pid_ns()) == 0;
-    if from_ancestor && (sig == signal::SIGKILL || sig == signal::SIGSTOP) {
-        return false;
-    }
-    target.sighand().lock().get(sig).handler == signal::SIG_DFL
+/// Linux's `force` for a signal from the caller to `target`: sent from
+/// an ancestor PID namespace (the caller is invisible in the target's), so
+/// SIGKILL and SIGSTOP reach a namespace init (`Process::init_ignores`).
+fn from_ancestor(ctx: &Ctx, target: &Process) -> bool {
+    ctx.thread.process().pid_in(target.pid_ns()) == 0
 }
 
 /// Sends `sig` from the caller to one process, as kill(2) with pid > 0
@@ -180,8 +175,8 @@ pub fn send_to_process(ctx: &Ctx, target: &Arc<Process>, sig: Signal, code: i32)
     if !may_signal(ctx, target, sig) {
         return_errno!(EPERM);
     }
-    if sig != 0 && !init_ignores(ctx, target, sig) {
-        target.send_signal(user_info(ctx, target, sig, code));
+    if sig != 0 {
+        target.send_signal_forced(user_info(ctx, target, sig, code), from_ancestor(ctx, target));
     }
     Ok(())
 }
@@ -223,8 +218,8 @@ pub fn sys_kill(ctx: &mut Ctx, args: &Args) -> SysResult {
             continue;
         }
         sent += 1;
-        if sig != 0 && !init_ignores(ctx, target, sig) {
-            target.send_signal(user_info(ctx, target, sig, SI_USER));
+        if sig != 0 {
+            target.send_signal_forced(user_info(ctx, target, sig, SI_USER), from_ancestor(ctx, target));
         }
     }
     if sent == 0 && denied {
@@ -247,8 +242,8 @@ fn signal_thread(ctx: &Ctx, tgid: Option<Pid>, tid: i32, sig: u32) -> SysResult 
     if !may_signal(ctx, thread.process(), sig) {
         return_errno!(EPERM);
     }
-    if sig != 0 && !init_ignores(ctx, thread.process(), sig) {
-        thread.send_signal(user_info(ctx, thread.process(), sig, SI_TKILL));
+    if sig != 0 {
+        thread.send_signal_forced(user_info(ctx, thread.process(), sig, SI_TKILL), from_ancestor(ctx, thread.process()));
     }
     Ok(0)
 }
@@ -349,23 +344,7 @@ pub fn kill_group(pgid: Pid, sig: Signal) {
     }
 }
 
-/// Tells `parent` that `child` changed state: SIGCHLD (or the child's
-/// exit_signal) with CLD_* code, unless the parent asked not to hear about
-/// stops (SA_NOCLDSTOP).
+/// Tells `parent` that `child` changed state (`Process::notify_parent`).
 pub fn notify_parent(parent: &Arc<Process>, child: &Process, signal: Signal, status: WaitStatus) {
-    if signal == 0 {
-        return;
-    }
-    if matches!(status, WaitStatus::Stopped(_) | WaitStatus::Continued)
-        && parent.sighand().lock().get(SIGCHLD).flags & signal::SA_NOCLDSTOP != 0
-    {
-        return;
-    }
-    let (code, value) = status.siginfo_code_status();
-    let mut info = SigInfo::user(signal, code, child.pid_in(parent.pid_ns()), child.creds.lock().uid);
-    info.status = value as i64;
-    let (user, system) = child.cpu_time_ns();
-    info.utime = user / 10_000_000;
-    info.stime = system / 10_000_000;
-    parent.send_signal(info);
+    child.notify_parent(parent, signal, status);
 }

@@ -98,12 +98,7 @@ fn run_thread() {
                 let result = process.vm().and_then(|vm| vm.lock().handle_fault(addr, access));
                 match result {
                     Ok(_) => {}
-                    Err(err) if err.errno == Errno::ENOMEM => {
-                        // Linux's OOM killer would pick a victim; we kill the
-                        // process that could not get its page.
-                        log::warn!("out of memory: killing pid {} ({})", process.pid(), process.comm());
-                        process.send_signal(SigInfo::new(SIGKILL, SI_KERNEL));
-                    }
+                    Err(err) if err.errno == Errno::ENOMEM => out_of_memory(&process),
                     Err(err) => {
                         log::info!(
                             "pid {} tid {}: {:?} fault at {addr:#x} (pc {:#x}): {} → SIGSEGV",
@@ -143,6 +138,32 @@ fn run_thread() {
     if thread.process().pid() == linux_object::process::INIT_PID {
         init_exited(&thread);
     }
+}
+
+/// A page fault found no free frame: the OOM killer (mm/oom_kill.c's
+/// `out_of_memory`) kills the process with the highest badness, never
+/// init or one with oom_score_adj -1000; the faulting process retries its
+/// access once the victim's memory is back. With nothing to kill, the
+/// faulting process itself goes, unless it is init, which waits.
+fn out_of_memory(faulting: &alloc::sync::Arc<linux_object::process::Process>) {
+    let (_, total) = crate::memory::frame::stats();
+    let victim = linux_object::process::oom::select_victim(total as u64)
+        .or_else(|| (faulting.pid() != linux_object::process::INIT_PID).then(|| faulting.clone()));
+    match victim {
+        Some(victim) => {
+            let rss_kb = victim.vm().map_or(0, |vm| vm.lock().resident_bytes() / 1024);
+            log::warn!(
+                "out of memory: killing pid {} ({}), anon-rss {rss_kb} kB, oom_score_adj {}",
+                victim.pid(),
+                victim.comm(),
+                victim.oom_adj().adj
+            );
+            victim.send_signal(SigInfo::new(SIGKILL, SI_KERNEL));
+        }
+        None => log::warn!("out of memory and no killable process; pid {} waits", faulting.pid()),
+    }
+    // Let the victim run to its death and free its memory.
+    sched::yield_now();
 }
 
 fn is_exited(thread: &linux_object::process::Thread) -> bool {

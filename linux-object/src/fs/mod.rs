@@ -3,7 +3,8 @@
 //! 1. [`vfs`]: the `INode` trait every file system implements, file types,
 //!    metadata, device numbers.
 //! 2. [`ramfs`]: an in-memory file system — the root (filled from the
-//!    initramfs by [`cpio`]), tmpfs, devtmpfs.
+//!    initramfs by [`cpio`]), tmpfs, devtmpfs; its files keep their data
+//!    in page frames ([`file_pages`]), charged to the file system's limits.
 //! 3. [`mount`]: mounts and the mount tree of a mount namespace.
 //! 4. [`path`]: path resolution (`.`/`..`, symlinks, mount crossing, chroot)
 //!    with [`perm`] checks.
@@ -17,6 +18,7 @@ pub mod cpio;
 pub mod devices;
 pub mod fd_table;
 pub mod file;
+pub mod file_pages;
 pub mod filesystems;
 pub mod lock;
 pub mod mount;

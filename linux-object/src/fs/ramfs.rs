@@ -10,6 +10,7 @@ use core::any::Any;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use super::cpio;
+use super::file_pages::{FilePages, PageBudget};
 use super::vfs::{
     DirEntry, FileType, INode, Metadata, RENAME_EXCHANGE, RENAME_NOREPLACE, SetAttr, check_name,
 };
@@ -33,10 +34,12 @@ pub struct FsInfo {
     dev: u64,
     next_ino: AtomicU64,
     magic: u64,
+    /// tmpfs's `size=` and `nr_inodes=` and what is used of them.
+    budget: PageBudget,
 }
 
 enum Content {
-    File(Vec<u8>),
+    File(FilePages),
     Dir(BTreeMap<String, Arc<RamInode>>),
     Symlink(String),
     /// Device nodes, FIFOs and sockets carry no data here.
@@ -77,10 +80,22 @@ fn now() -> TimeSpec {
 impl RamFs {
     /// A new, empty file system whose root is owned by root with `perm`.
     pub fn new(magic: u64, perm: u32) -> Arc<RamFs> {
-        let info = Arc::new(FsInfo { dev: NEXT_DEV.fetch_add(1, Ordering::Relaxed), next_ino: AtomicU64::new(2), magic });
+        RamFs::with_budget(magic, perm, PageBudget::unlimited())
+    }
+
+    /// A new file system holding at most what `budget` allows (tmpfs).
+    pub fn with_budget(magic: u64, perm: u32, budget: PageBudget) -> Arc<RamFs> {
+        let info = Arc::new(FsInfo { dev: NEXT_DEV.fetch_add(1, Ordering::Relaxed), next_ino: AtomicU64::new(2), magic, budget });
+        // The root counts as an inode, as shmem's does.
+        let _ = info.budget.charge_inode();
         let root = RamInode::new(&info, 1, FileType::Directory, perm, 0, 0, 0, Content::Dir(BTreeMap::new()));
         root.inner.write().nlink = 2;
         Arc::new(RamFs { info, root })
+    }
+
+    /// The limits of the file system `root` belongs to, if it is a ramfs.
+    pub fn budget_of(root: &Arc<dyn INode>) -> Option<Arc<FsInfo>> {
+        root.as_any().downcast_ref::<RamInode>().map(|inode| inode.fs.clone())
     }
 
     pub fn root(&self) -> Arc<dyn INode> {
@@ -141,6 +156,21 @@ impl RamFs {
             node.set_attr(SetAttr { perm: Some(perm), mtime: Some(mtime), atime: Some(mtime), ..Default::default() })?;
         }
         Ok(count)
+    }
+}
+
+impl FsInfo {
+    pub fn budget(&self) -> &PageBudget {
+        &self.budget
+    }
+}
+
+impl Drop for RamInode {
+    fn drop(&mut self) {
+        if let Content::File(pages) = &mut self.inner.get_mut().content {
+            pages.release(&self.fs.budget);
+        }
+        self.fs.budget.uncharge_inode();
     }
 }
 
@@ -230,8 +260,12 @@ impl INode for RamInode {
     }
     fn metadata(&self) -> Metadata {
         let inner = self.inner.read();
+        let blocks = match &inner.content {
+            Content::File(pages) => pages.resident_pages() * 8,
+            _ => 0,
+        };
         let size = match &inner.content {
-            Content::File(data) => data.len() as u64,
+            Content::File(pages) => pages.size(),
             Content::Symlink(target) => target.len() as u64,
             Content::Dir(_) => 4096,
             Content::Special => 0,
@@ -247,7 +281,7 @@ impl INode for RamInode {
             rdev: inner.rdev,
             size,
             blksize: 4096,
-            blocks: size.div_ceil(512),
+            blocks: if matches!(inner.content, Content::File(_)) { blocks } else { size.div_ceil(512) },
             atime: inner.atime,
             mtime: inner.mtime,
             ctime: inner.ctime,
@@ -257,12 +291,7 @@ impl INode for RamInode {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
         let inner = self.inner.read();
         match &inner.content {
-            Content::File(data) => {
-                let start = (offset.min(data.len() as u64)) as usize;
-                let n = buf.len().min(data.len() - start);
-                buf[..n].copy_from_slice(&data[start..start + n]);
-                Ok(n)
-            }
+            Content::File(pages) => Ok(pages.read_at(offset, buf)),
             Content::Dir(_) => Err(Errno::EISDIR.into()),
             _ => Err(Errno::EINVAL.into()),
         }
@@ -270,34 +299,21 @@ impl INode for RamInode {
 
     fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize> {
         let mut inner = self.inner.write();
-        let Content::File(content) = &mut inner.content else {
+        let Content::File(pages) = &mut inner.content else {
             return Err(if inner.kind == FileType::Directory { Errno::EISDIR } else { Errno::EINVAL }.into());
         };
-        let end = offset.checked_add(data.len() as u64).ok_or(Errno::EFBIG)?;
-        // Files larger than this would not fit our RAM anyway.
-        if end > (1 << 40) {
-            return Err(Errno::EFBIG.into());
-        }
-        let (start, end) = (offset as usize, end as usize);
-        if content.len() < end {
-            content.try_reserve(end - content.len()).map_err(|_| Errno::ENOSPC)?;
-            content.resize(end, 0);
-        }
-        content[start..end].copy_from_slice(data);
+        let written = pages.write_at(offset, data, &self.fs.budget)?;
         inner.mtime = now();
         inner.ctime = inner.mtime;
-        Ok(data.len())
+        Ok(written)
     }
 
     fn truncate(&self, len: u64) -> Result<()> {
         let mut inner = self.inner.write();
-        let Content::File(content) = &mut inner.content else {
+        let Content::File(pages) = &mut inner.content else {
             return Err(if inner.kind == FileType::Directory { Errno::EISDIR } else { Errno::EINVAL }.into());
         };
-        if len > (1 << 40) {
-            return Err(Errno::EFBIG.into());
-        }
-        content.resize(len as usize, 0);
+        pages.truncate(len, &self.fs.budget)?;
         inner.mtime = now();
         inner.ctime = inner.mtime;
         Ok(())
@@ -315,11 +331,12 @@ impl INode for RamInode {
             return Err(Errno::ENOTDIR.into());
         }
         let content = match kind {
-            FileType::Regular => Content::File(Vec::new()),
+            FileType::Regular => Content::File(FilePages::new()),
             FileType::Directory => Content::Dir(BTreeMap::new()),
             FileType::Symlink => return Err(Errno::EINVAL.into()),
             _ => Content::Special,
         };
+        self.fs.budget.charge_inode()?;
         let ino = self.fs.next_ino.fetch_add(1, Ordering::Relaxed);
         let child = RamInode::new(&self.fs, ino, kind, perm, uid, gid, rdev, content);
         if kind == FileType::Directory {
@@ -334,6 +351,7 @@ impl INode for RamInode {
         if target.is_empty() {
             return Err(Errno::ENOENT.into());
         }
+        self.fs.budget.charge_inode()?;
         let ino = self.fs.next_ino.fetch_add(1, Ordering::Relaxed);
         let child = RamInode::new(&self.fs, ino, FileType::Symlink, 0o777, uid, gid, 0, Content::Symlink(target.to_string()));
         self.add_child(name, child.clone())?;

@@ -18,6 +18,7 @@ use crate::sync::Once;
 /// Capability numbers (include/uapi/linux/capability.h) the namespace code asks for.
 pub const CAP_SYS_PTRACE: u32 = 19;
 pub const CAP_SYS_ADMIN: u32 = 21;
+pub const CAP_SYS_RESOURCE: u32 = 24;
 pub const CAP_SYS_TIME: u32 = 25;
 
 /// Linux's limit on nesting user namespaces (kernel/user_namespace.c).

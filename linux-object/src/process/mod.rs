@@ -17,6 +17,7 @@
 //! `TABLE` lock is never held while taking a process lock.
 
 pub mod creds;
+pub mod oom;
 pub mod elf;
 pub mod itimer;
 pub mod loadavg;
@@ -200,6 +201,8 @@ pub struct Process {
     /// The nice value, -20 (favoured) to 19 (setpriority(2)); inherited by
     /// children; the scheduler weighs CPU time by it.
     nice: core::sync::atomic::AtomicI32,
+    /// `oom_score_adj` and its floor (see `oom`).
+    oom: Mutex<oom::OomAdj>,
     /// When the process was created, in ns of CLOCK_MONOTONIC (/proc starttime).
     start_ns: u64,
     /// Set when this process stops using its parent's memory after a
@@ -269,6 +272,7 @@ impl Process {
     ) -> Result<Arc<Process>> {
         let pid_ns = ns.proxy.pid_for_children.clone();
         let parent_nice = parent.upgrade().map_or(0, |p| p.nice());
+        let parent_oom = parent.upgrade().map_or(oom::OomAdj::default(), |p| p.oom_adj());
         let kpid = KernelPid::alloc(&pid_ns, &ns.set_tid)?;
         let pid = kpid.global();
         let (pgid, sid) = parent.upgrade().map_or((kpid.clone(), kpid.clone()), |p| (p.pgid_ref(), p.sid_ref()));
@@ -308,6 +312,7 @@ impl Process {
             real_timer: Mutex::new(None),
             env_range: Mutex::new((0, 0)),
             nice: core::sync::atomic::AtomicI32::new(parent_nice),
+            oom: Mutex::new(parent_oom),
             start_ns: crate::time::monotonic_ns(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
@@ -347,6 +352,15 @@ impl Process {
     }
 
     /// Sets the nice value, clamped to -20..=19 as setpriority(2) does.
+    pub fn oom_adj(&self) -> oom::OomAdj {
+        *self.oom.lock()
+    }
+
+    /// A write to /proc/PID/oom_score_adj (`oom::OomAdj::set`).
+    pub fn set_oom_score_adj(&self, value: i32, privileged: bool) -> Result<()> {
+        self.oom.lock().set(value, privileged)
+    }
+
     pub fn set_nice(&self, nice: i32) {
         self.nice.store(nice.clamp(-20, 19), core::sync::atomic::Ordering::Relaxed);
     }

@@ -62,6 +62,8 @@ pub fn sys_mount(ctx: &mut Ctx, args: &Args) -> SysResult {
         if !target.same_as(&linux_object::fs::path::Path::root_of(&tree)) && target.mount().root().identity() != target.inode().identity() {
             return_errno!(EINVAL);
         }
+        let data = mount_data(ctx, args.get(4))?;
+        filesystems::remount(&target.mount().root(), data.as_deref())?;
         target.mount().set_flags(mount_flags(flags));
         return Ok(0);
     }
@@ -93,9 +95,20 @@ pub fn sys_mount(ctx: &mut Ctx, args: &Args) -> SysResult {
     if target.inode().metadata().kind != FileType::Directory {
         return_errno!(ENOTDIR);
     }
-    let root = filesystems::instantiate(&fstype, ctx.thread.process().pid_ns())?;
+    let data = mount_data(ctx, args.get(4))?;
+    let root = filesystems::instantiate(&fstype, ctx.thread.process().pid_ns(), data.as_deref())?;
     tree.mount(target.mount(), target.inode().clone(), &absolute, root, &fstype, &source, mount_flags(flags))?;
     Ok(0)
+}
+
+/// mount(2)'s `data`: "a string of comma-separated options understood by
+/// this filesystem", at most a page (copy_mount_options); none when NULL.
+fn mount_data(ctx: &Ctx, addr: usize) -> linux_object::Result<Option<alloc::string::String>> {
+    if addr == 0 {
+        return Ok(None);
+    }
+    let bytes = linux_object::mm::user::UserPtr::<u8>::new(addr).read_cstr(&mut crate::vm_of(ctx)?.lock(), 4095)?;
+    Ok(Some(alloc::string::String::from_utf8(bytes).map_err(|_| Errno::EINVAL)?))
 }
 
 const MNT_FORCE: u32 = 1;

@@ -129,17 +129,20 @@ pub fn sys_statx(ctx: &mut Ctx, args: &Args) -> SysResult {
 }
 
 /// `struct statfs` (120 bytes on 64-bit) for the file system of `magic`.
-fn write_statfs(ctx: &Ctx, addr: usize, magic: u64, readonly: bool) -> SysResult {
+fn write_statfs(ctx: &Ctx, addr: usize, root: &alloc::sync::Arc<dyn linux_object::fs::vfs::INode>, readonly: bool) -> SysResult {
+    let magic = root.fs_magic();
     let (total, free) = linux_object::hal::hal().memory_stats();
+    let (blocks, bfree, files, ffree) = linux_object::fs::filesystems::usage(root)
+        .unwrap_or(((total / 4096) as u64, (free / 4096) as u64, 1 << 20, 1 << 20));
     let mut b = [0u8; 120];
     let put64 = |b: &mut [u8], o: usize, v: u64| b[o..o + 8].copy_from_slice(&v.to_le_bytes());
     put64(&mut b, 0, magic);
     put64(&mut b, 8, 4096); // f_bsize
-    put64(&mut b, 16, (total / 4096) as u64); // f_blocks
-    put64(&mut b, 24, (free / 4096) as u64); // f_bfree
-    put64(&mut b, 32, (free / 4096) as u64); // f_bavail
-    put64(&mut b, 40, 1 << 20); // f_files
-    put64(&mut b, 48, 1 << 20); // f_ffree
+    put64(&mut b, 16, blocks); // f_blocks
+    put64(&mut b, 24, bfree); // f_bfree
+    put64(&mut b, 32, bfree); // f_bavail
+    put64(&mut b, 40, files); // f_files
+    put64(&mut b, 48, ffree); // f_ffree
     put64(&mut b, 64, 255); // f_namelen
     put64(&mut b, 72, 4096); // f_frsize
     put64(&mut b, 80, if readonly { 1 } else { 0 }); // f_flags: ST_RDONLY
@@ -151,14 +154,14 @@ pub fn sys_statfs(ctx: &mut Ctx, args: &Args) -> SysResult {
     let path = read_path(ctx, args.get(0))?;
     let target = resolve_at(ctx, AT_FDCWD, &path, true, false)?;
     let ro = target.mount().flags().contains(linux_object::fs::mount::MountFlags::RDONLY);
-    write_statfs(ctx, args.get(1), target.inode().fs_magic(), ro)
+    write_statfs(ctx, args.get(1), &target.mount().root(), ro)
 }
 
 pub fn sys_fstatfs(ctx: &mut Ctx, args: &Args) -> SysResult {
     let file = file_of(ctx, args.int(0))?;
     let path = file.path().ok_or(Errno::EINVAL)?;
     let ro = path.mount().flags().contains(linux_object::fs::mount::MountFlags::RDONLY);
-    write_statfs(ctx, args.get(1), path.inode().fs_magic(), ro)
+    write_statfs(ctx, args.get(1), &path.mount().root(), ro)
 }
 
 /// faccessat2(2); faccessat(2) is the same without flags. Checks use the

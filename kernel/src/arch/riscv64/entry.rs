@@ -19,7 +19,7 @@ const GIB: u64 = 1 << 30;
 const GIGAPAGE: u64 = PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D;
 
 /// Sv39 root table with 1 GiB leaves: physical [2 GiB, 3 GiB) identity
-/// mapped (where `_start` runs), and physical [0, 4 GiB) at PHYS_VIRT_OFFSET
+/// mapped (where `_start` runs), and physical [0, 16 GiB) at PHYS_VIRT_OFFSET
 /// (where the kernel is linked, plus MMIO). `memory::init` replaces it with a
 /// table that has per-section permissions.
 #[unsafe(link_section = ".data.boot_page_table")]
@@ -28,7 +28,7 @@ static BOOT_PAGE_TABLE: BootPageTable = {
     table[2] = ((2 * GIB) >> 12 << 10) | GIGAPAGE;
     let first = (PHYS_VIRT_OFFSET >> 30) as usize & 0x1ff;
     let mut i = 0;
-    while i < 4 {
+    while i < 16 {
         table[first + i] = ((i as u64 * GIB) >> 12 << 10) | GIGAPAGE;
         i += 1;
     }

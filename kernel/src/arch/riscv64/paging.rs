@@ -80,20 +80,21 @@ impl PageTable {
     }
 
     /// Maps physical `range` into the linear window, choosing the largest
-    /// leaves that fit; `perm_of(pa)` decides each 4 KiB page's rights and
-    /// forces 4 KiB pages where rights change inside a large page.
+    /// leaves that fit; `perm_of(pa)` decides each 4 KiB page's rights, and
+    /// no large page may overlap `image` (the physical range where
+    /// `perm_of` says anything), whose pages are mapped one by one. (A
+    /// check of a large page's two ends alone let a 1 GiB page swallow the
+    /// whole kernel, without execute rights, once RAM reached 1 GiB.)
     fn map_linear(
         &mut self,
         range: core::ops::Range<usize>,
+        image: core::ops::Range<usize>,
         perm_of: &dyn Fn(usize) -> Option<Perm>,
     ) -> Option<()> {
         let mut pa = range.start & !(PAGE_SIZE - 1);
         while pa < range.end {
             let uniform = |size: usize| {
-                pa % size == 0
-                    && pa + size <= range.end
-                    && perm_of(pa).is_none()
-                    && perm_of(pa + size - PAGE_SIZE).is_none()
+                pa % size == 0 && pa + size <= range.end && (pa + size <= image.start || pa >= image.end)
             };
             let size = if uniform(GIB) {
                 GIB
@@ -129,8 +130,9 @@ pub fn init_kernel_page_table(ram: core::ops::Range<usize>, layout: &KernelLayou
     let mut table = PageTable::new().expect("no frame for the kernel page table");
     let image_perm = |pa: usize| layout.perm_of(phys_to_virt(pa));
     // QEMU virt puts every device below RAM (UART 0x1000_0000, PLIC, virtio).
-    table.map_linear(0..ram.start, &|_| None).expect("out of frames mapping MMIO");
-    table.map_linear(ram, &image_perm).expect("out of frames mapping RAM");
+    let image = virt_to_phys(layout.text.start)..virt_to_phys(layout.data.end);
+    table.map_linear(0..ram.start, 0..0, &|_| None).expect("out of frames mapping MMIO");
+    table.map_linear(ram, image, &image_perm).expect("out of frames mapping RAM");
     // SAFETY: the table maps all RAM (code, stack, heap, frames) at the same
     // linear addresses as the boot table, and MMIO below it.
     unsafe { table.activate() };

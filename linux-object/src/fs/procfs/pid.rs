@@ -370,6 +370,31 @@ fn timens_offsets(weak: Weak<Process>, pid: u32, owner: (u32, u32)) -> Arc<dyn I
     )
 }
 
+/// /proc/PID/oom_score_adj (proc(5)): -1000 to 1000; lowering it below
+/// what a privileged writer last set needs CAP_SYS_RESOURCE.
+fn oom_score_adj(weak: Weak<Process>, pid: u32, owner: (u32, u32)) -> Arc<dyn INode> {
+    let reader = weak.clone();
+    ProcFile::writable(
+        ino(pid, 81),
+        owner,
+        move || Ok(format!("{}\n", alive(&reader)?.oom_adj().adj).into_bytes()),
+        move |data| {
+            let process = alive(&weak)?;
+            let text = core::str::from_utf8(data).map_err(|_| Errno::EINVAL)?;
+            let value: i32 = text.trim().parse().map_err(|_| Errno::EINVAL)?;
+            let caller = crate::hal::hal().current_thread().ok_or(Errno::EPERM)?;
+            let creds = caller.process().creds.lock().clone();
+            let privileged = crate::namespace::ns_capable(
+                &creds,
+                &crate::namespace::user::init_user_ns(),
+                crate::namespace::user::CAP_SYS_RESOURCE,
+            );
+            process.set_oom_score_adj(value, privileged)?;
+            Ok(data.len())
+        },
+    )
+}
+
 /// /proc/PID/task: one directory per thread, named by its TID in `ns`,
 /// with the thread's `stat`, `status` and `comm` (proc(5)).
 fn task_dir(weak: Weak<Process>, pid: u32, owner: (u32, u32), ns: Arc<PidNamespace>) -> Arc<dyn INode> {
@@ -489,6 +514,11 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
         entries.push(("ns".to_string(), ns_dir(w.clone(), pid, owner)));
         entries.push(("task".to_string(), task_dir(w.clone(), pid, owner, ns.clone())));
         entries.push(("timens_offsets".to_string(), timens_offsets(w.clone(), pid, owner)));
+        entries.push(("oom_score_adj".to_string(), oom_score_adj(w.clone(), pid, owner)));
+        entries.push(("oom_score".to_string(), text(82, |p| {
+            let (total, _) = crate::hal::hal().memory_stats();
+            Ok(format!("{}\n", crate::process::oom::score(p, (total / crate::mm::PAGE_SIZE) as u64)))
+        })));
         entries
     })
 }

@@ -14,20 +14,23 @@ use crate::time;
 fn meminfo() -> String {
     let (total, free) = hal().memory_stats();
     let kb = |bytes: usize| bytes / 1024;
+    let shmem_kb = crate::fs::file_pages::file_pages() as usize * 4;
     let mut out = String::new();
     for (name, value) in [
         ("MemTotal", kb(total)),
         ("MemFree", kb(free)),
         ("MemAvailable", kb(free)),
         ("Buffers", 0),
-        ("Cached", 0),
+        // File data of tmpfs/ramfs is page cache that cannot be dropped:
+        // Linux counts it in Cached and Shmem, not in MemAvailable.
+        ("Cached", shmem_kb),
         ("SwapCached", 0),
         ("Active", 0),
         ("Inactive", 0),
         ("SwapTotal", 0),
         ("SwapFree", 0),
         ("Dirty", 0),
-        ("Shmem", 0),
+        ("Shmem", shmem_kb),
         ("SReclaimable", 0),
     ] {
         out.push_str(&format!("{:<16}{:>8} kB\n", format!("{name}:"), value));

@@ -16,6 +16,7 @@ extern crate alloc;
 #[macro_use]
 mod console;
 mod arch;
+mod backtrace;
 mod boot;
 mod cmdline;
 mod console_input;
@@ -75,10 +76,20 @@ pub fn kernel_main() -> ! {
     if args.selftest_panic {
         panic!("selftest=panic on the command line");
     }
+    if let Some(secs) = args.watchdog_secs {
+        backtrace::set_threshold_secs(secs);
+    }
+    if args.selftest_lockup {
+        println!("selftest: spinning in the kernel until the watchdog fires");
+        backtrace::touch();
+        spin_forever();
+    }
     hal_impl::init();
     namespace_leak_check();
     if let Some(rtc) = boot.rtc {
-        linux_object::time::set_realtime_ns(arch::boot::read_rtc_ns(rtc));
+        if linux_object::time::set_realtime_ns(arch::boot::read_rtc_ns(rtc)).is_err() {
+            log::warn!("time: the RTC's date is out of range; the clock starts at the epoch");
+        }
     }
     linux_object::fs::procfs::init(arch::machine_info());
     drivers::console::init();
@@ -145,15 +156,33 @@ fn namespace_leak_check() {
     log::info!("selfcheck: 30000 namespaces created and freed, heap unchanged (last inode {last_inum})");
 }
 
+/// selftest=lockup: a kernel loop that never sleeps (interrupts on, as
+/// for a task in the kernel).
+#[inline(never)]
+fn spin_forever() -> ! {
+    arch::enable_interrupts();
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     arch::disable_interrupts();
     let location = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
+    // A panic inside the panic path (a fault while printing the backtrace)
+    // only prints its message.
+    static PANICKING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    let nested = PANICKING.swap(true, core::sync::atomic::Ordering::Relaxed);
     console::print_panic(format_args!(
         "\nkernel panic at {}:{}: {}\n",
         location.0,
         location.1,
         info.message()
     ));
+    if !nested {
+        console::print_panic(format_args!("task: {}\n", backtrace::current_task_name()));
+        backtrace::print_backtrace_here();
+    }
     power::shutdown(PANIC_EXIT_CODE)
 }

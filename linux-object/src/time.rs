@@ -12,10 +12,22 @@ pub const NSEC_PER_SEC: u64 = 1_000_000_000;
 /// Realtime minus monotonic, in ns. Protected by being atomic.
 static REALTIME_OFFSET_NS: AtomicI64 = AtomicI64::new(0);
 
+/// The latest second the wall clock may be set to: 30 years of uptime
+/// short of where 64-bit nanoseconds end (`KTIME_SEC_MAX -
+/// TIME_UPTIME_SEC_MAX`, include/linux/time64.h), so reading the clock
+/// never overflows.
+pub const SETTOD_MAX_SEC: u64 = (i64::MAX as u64 / NSEC_PER_SEC) - 30 * 365 * 86400;
+
 /// Sets the wall clock so that "now" is `realtime_ns` since the epoch.
-pub fn set_realtime_ns(realtime_ns: u64) {
-    let offset = realtime_ns as i64 - hal().monotonic_ns() as i64;
-    REALTIME_OFFSET_NS.store(offset, Ordering::Relaxed);
+/// `EINVAL` past [`SETTOD_MAX_SEC`] (`timespec64_valid_settod`) or before
+/// boot (do_settimeofday64: the clock may not go below monotonic time).
+pub fn set_realtime_ns(realtime_ns: u64) -> Result<()> {
+    let now = hal().monotonic_ns();
+    if realtime_ns / NSEC_PER_SEC >= SETTOD_MAX_SEC || realtime_ns < now {
+        return Err(Errno::EINVAL.into());
+    }
+    REALTIME_OFFSET_NS.store((realtime_ns - now) as i64, Ordering::Relaxed);
+    Ok(())
 }
 
 pub fn monotonic_ns() -> u64 {
@@ -23,7 +35,7 @@ pub fn monotonic_ns() -> u64 {
 }
 
 pub fn realtime_ns() -> u64 {
-    (monotonic_ns() as i64 + REALTIME_OFFSET_NS.load(Ordering::Relaxed)).max(0) as u64
+    monotonic_ns().saturating_add_signed(REALTIME_OFFSET_NS.load(Ordering::Relaxed))
 }
 
 /// A `struct timespec` as user space passes it.

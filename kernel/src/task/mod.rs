@@ -87,6 +87,14 @@ impl Task {
 
 }
 
+impl Task {
+    /// The kernel stack's addresses (for walking a backtrace).
+    pub fn stack_range(&self) -> core::ops::Range<usize> {
+        let start = self._stack.as_ptr() as usize;
+        start..start + self._stack.len()
+    }
+}
+
 /// Starts running `thread` with `regs`.
 pub fn spawn(thread: Arc<Thread>, regs: UserContext) {
     sched::push_runnable(Task::new(thread, regs));

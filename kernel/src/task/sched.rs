@@ -43,6 +43,11 @@ pub fn current() -> Arc<Task> {
     CURRENT.lock().clone().expect("no current task")
 }
 
+/// The running task, without waiting for the lock (for the panic path).
+pub fn peek_current() -> Option<Arc<Task>> {
+    CURRENT.try_lock().and_then(|current| current.clone())
+}
+
 /// The running task, if the CPU runs one (not in the scheduler loop).
 pub fn try_current() -> Option<Arc<Task>> {
     CURRENT.lock().clone()
@@ -223,6 +228,7 @@ pub fn wake_sleepers() {
 /// The scheduler loop, on the boot stack. Never returns.
 pub fn run() -> ! {
     loop {
+        crate::backtrace::touch();
         wake_sleepers();
         crate::console_input::poll();
         let next = {

@@ -64,7 +64,15 @@ fn run_thread() {
             }
             Err(_) => break,
         }
+        crate::backtrace::touch();
+        // User mode runs with interrupts on and the trap entry turns them
+        // off; the kernel takes timer interrupts too (the tick count and
+        // the soft-lockup watchdog: no handler takes a lock), so they are
+        // on while a task is in the kernel, and off across the switch to
+        // user mode.
+        crate::arch::disable_interrupts();
         let cause = regs.run();
+        crate::arch::enable_interrupts();
         left_user = task.cpu_ns();
         thread.add_cpu_time(left_user.saturating_sub(entered), 0);
         log::trace!("tid {}: {:?} at pc {:#x}", thread.tid(), cause, regs.ip());

@@ -157,7 +157,8 @@ impl Vma {
         let backing = match &self.backing {
             VmaBacking::Anonymous => VmaBacking::Anonymous,
             VmaBacking::File { source, offset } => {
-                VmaBacking::File { source: source.clone(), offset: offset + distance as u64 }
+                // mmap keeps offset + length within the largest file.
+                VmaBacking::File { source: source.clone(), offset: offset.saturating_add(distance as u64) }
             }
             VmaBacking::Shared { object, first_page } => {
                 VmaBacking::Shared { object: object.clone(), first_page: first_page + distance / PAGE_SIZE }

@@ -6,7 +6,6 @@
 //! `xmas-elf` crate, because that crate slices its input without bounds
 //! checks and a garbage file must give `ENOEXEC`, not a kernel panic.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -208,8 +207,14 @@ struct Placed {
 /// that a segment's file bytes cover whole are mapped from the file
 /// (private, read on first touch); the others are anonymous and get their
 /// bytes copied, so a partial last page ends in zeros (the bss).
+///
+/// The work is per segment and per byte of file data, never per page of
+/// memory: a segment with a 64 GiB bss is one lazy anonymous mapping, as
+/// Linux's `elf_load` maps the bss with `vm_brk_flags`.
 fn place(vm: &mut VmSpace, file: &ElfFile, header: &Header, segments: &[Segment], bias: usize, name: &str) -> Result<Placed> {
-    let mut page_prot: BTreeMap<usize, Prot> = BTreeMap::new();
+    // Page ranges mapped so far, and each segment's (range, rights).
+    let mut mapped: Vec<(usize, usize)> = Vec::new();
+    let mut rights: Vec<(usize, usize, Prot)> = Vec::new();
     let mut end = 0;
     let mut phdr = None;
     for seg in segments.iter().filter(|s| s.kind == PT_LOAD) {
@@ -221,40 +226,44 @@ fn place(vm: &mut VmSpace, file: &ElfFile, header: &Header, segments: &[Segment]
         if seg_end > USER_STACK_TOP - USER_STACK_SIZE {
             return Err(noexec("segment outside user memory"));
         }
+        let file_end = start + seg.filesz;
         // Pages wholly covered by this segment's file bytes, mappable from
         // the file when the file offset and the address agree modulo the
         // page size (as the ELF specification asks).
-        let file_end = start + seg.filesz;
         let mappable = file.source.is_some() && start % PAGE_SIZE == seg.offset % PAGE_SIZE;
-        let from_file = |p: usize| mappable && p >= start && p + PAGE_SIZE <= file_end;
-        // Map the pages not yet mapped by an earlier segment, writable for now.
-        let mut page = page_floor(start);
+        let from_file = if mappable {
+            let lo = page_ceil(start).unwrap_or(usize::MAX);
+            let hi = page_floor(file_end);
+            (lo < hi).then_some((lo, hi))
+        } else {
+            None
+        };
+        let range = (page_floor(start), seg_end);
+        // Parts an earlier segment mapped already get this one's bytes
+        // copied in; the gaps are mapped here.
         let mut copied: Vec<(usize, usize)> = Vec::new();
-        while page < seg_end {
-            if page_prot.contains_key(&page) {
-                copied.push((page, page + PAGE_SIZE));
-                page += PAGE_SIZE;
-                continue;
+        for gap in gaps(range, &mapped) {
+            for (piece, is_file) in split_by(gap, from_file) {
+                let backing = match (&file.source, is_file) {
+                    (Some(source), true) => {
+                        VmaBacking::File { source: source.clone(), offset: (seg.offset + (piece.0 - start)) as u64 }
+                    }
+                    _ => {
+                        copied.push(piece);
+                        VmaBacking::Anonymous
+                    }
+                };
+                vm.mmap(piece.0, piece.1 - piece.0, Prot::READ | Prot::WRITE, false, true, backing, String::from(name))
+                    .map_err(|e| if e.errno == Errno::EEXIST { noexec("segments overlap") } else { e })?;
             }
-            let kind = from_file(page);
-            let run_end = (page..seg_end)
-                .step_by(PAGE_SIZE)
-                .find(|&p| page_prot.contains_key(&p) || from_file(p) != kind)
-                .unwrap_or(seg_end);
-            let backing = match (&file.source, kind) {
-                (Some(source), true) => VmaBacking::File { source: source.clone(), offset: (seg.offset + (page - start)) as u64 },
-                _ => {
-                    copied.push((page, run_end));
-                    VmaBacking::Anonymous
-                }
-            };
-            vm.mmap(page, run_end - page, Prot::READ | Prot::WRITE, false, true, backing, String::from(name))
-                .map_err(|e| if e.errno == Errno::EEXIST { noexec("segments overlap") } else { e })?;
-            page = run_end;
         }
-        for p in (page_floor(start)..seg_end).step_by(PAGE_SIZE) {
-            *page_prot.entry(p).or_insert(Prot::empty()) |= prot_of(seg.flags);
+        for &(lo, hi) in &mapped {
+            if lo < range.1 && range.0 < hi {
+                copied.push((lo.max(range.0), hi.min(range.1)));
+            }
         }
+        mapped.push(range);
+        rights.push((range.0, range.1, prot_of(seg.flags)));
         // Copy this segment's file bytes into the pages not mapped from the file.
         for (from, to) in copied {
             let (lo, hi) = (from.max(start), to.min(file_end));
@@ -271,12 +280,18 @@ fn place(vm: &mut VmSpace, file: &ElfFile, header: &Header, segments: &[Segment]
     if end == 0 {
         return Err(noexec("no loadable segment"));
     }
-    // Final protections, page by page runs of equal rights.
+    // Final protections: a page shared by two segments gets both rights.
+    let mut bounds: Vec<usize> = rights.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
+    bounds.sort_unstable();
+    bounds.dedup();
     let mut runs: Vec<(usize, usize, Prot)> = Vec::new();
-    for (&page, &prot) in &page_prot {
+    for pair in bounds.windows(2) {
+        let (lo, hi) = (pair[0], pair[1]);
+        let covering = rights.iter().filter(|&&(a, b, _)| a <= lo && hi <= b);
+        let Some(prot) = covering.map(|&(_, _, p)| p).reduce(|a, b| a | b) else { continue };
         match runs.last_mut() {
-            Some((_, run_end, run_prot)) if *run_end == page && *run_prot == prot => *run_end += PAGE_SIZE,
-            _ => runs.push((page, page + PAGE_SIZE, prot)),
+            Some((_, run_end, run_prot)) if *run_end == lo && *run_prot == prot => *run_end = hi,
+            _ => runs.push((lo, hi, prot)),
         }
     }
     for (start, run_end, prot) in runs {
@@ -286,6 +301,31 @@ fn place(vm: &mut VmSpace, file: &ElfFile, header: &Header, segments: &[Segment]
         phdr = Some(bias + seg.vaddr);
     }
     Ok(Placed { entry: bias + header.entry, bias, phdr: phdr.unwrap_or(0), phnum: header.phnum, end })
+}
+
+/// The parts of page range `range` that no range in `mapped` covers.
+fn gaps(range: (usize, usize), mapped: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut taken: Vec<(usize, usize)> = mapped.iter().copied().filter(|&(lo, hi)| lo < range.1 && range.0 < hi).collect();
+    taken.sort_unstable();
+    let mut out = Vec::new();
+    let mut cursor = range.0;
+    for (lo, hi) in taken {
+        if lo > cursor {
+            out.push((cursor, lo.min(range.1)));
+        }
+        cursor = cursor.max(hi);
+    }
+    if cursor < range.1 {
+        out.push((cursor, range.1));
+    }
+    out
+}
+
+/// `range` cut into the part inside `inner` (true) and the parts outside.
+fn split_by(range: (usize, usize), inner: Option<(usize, usize)>) -> Vec<((usize, usize), bool)> {
+    let Some((a, b)) = inner.filter(|&(a, b)| a < range.1 && range.0 < b) else { return alloc::vec![(range, false)] };
+    let (a, b) = (a.max(range.0), b.min(range.1));
+    [((range.0, a), false), ((a, b), true), ((b, range.1), false)].into_iter().filter(|((lo, hi), _)| lo < hi).collect()
 }
 
 /// The program interpreter (PT_INTERP) named by an executable, if any.

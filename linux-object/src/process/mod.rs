@@ -671,6 +671,11 @@ impl Process {
         self.inner.lock().comm = String::from(&name[..cut]);
     }
 
+    /// The command name without waiting for a lock (the panic path).
+    pub fn try_comm(&self) -> Option<String> {
+        self.inner.try_lock().map(|inner| inner.comm.clone())
+    }
+
     /// The status every thread leaves with after exit_group, if one ran.
     pub fn group_exit_status(&self) -> Option<WaitStatus> {
         self.inner.lock().group_exit

@@ -56,6 +56,12 @@ pub fn sys_mmap(ctx: &mut Ctx, args: &Args) -> SysResult {
             VmaBacking::Anonymous
         }
     } else {
+        // "offset overflow?": a file mapping must end within the largest
+        // file (file_mmap_ok, mm/mmap.c).
+        let max = linux_object::fs::file_pages::MAX_FILE_SIZE;
+        if offset as u64 >= max || len as u64 > max - offset as u64 {
+            return_errno!(EOVERFLOW);
+        }
         file_backing(ctx, fd, offset, prot, shared)?
     };
     let fixed = flags & MAP_FIXED != 0;

@@ -84,7 +84,7 @@ pub fn sys_clock_settime(ctx: &mut Ctx, args: &Args) -> SysResult {
     if !ctx.thread.process().creds.lock().is_privileged() {
         return_errno!(EPERM);
     }
-    time::set_realtime_ns(value);
+    time::set_realtime_ns(value)?;
     Ok(0)
 }
 

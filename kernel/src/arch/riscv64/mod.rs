@@ -39,6 +39,28 @@ pub fn disable_interrupts() {
     unsafe { riscv::register::sstatus::clear_sie() };
 }
 
+/// Where a frame record keeps (return address, caller's frame pointer),
+/// relative to the frame pointer `s0`: LLVM's RISC-V frame layout.
+pub const FRAME_RECORD: (isize, isize) = (-8, -16);
+
+/// The frame pointer of the caller.
+#[inline(always)]
+pub fn current_frame_pointer() -> usize {
+    let fp: usize;
+    // SAFETY: reads a register.
+    unsafe { core::arch::asm!("mv {0}, s0", out(reg) fp, options(nomem, nostack)) };
+    fp
+}
+
+/// An address in the calling function.
+#[inline(always)]
+pub fn current_pc() -> usize {
+    let pc: usize;
+    // SAFETY: reads the program counter.
+    unsafe { core::arch::asm!("auipc {0}, 0", out(reg) pc, options(nomem, nostack)) };
+    pc
+}
+
 /// The architecture's name as `uname -m` prints it.
 pub const NAME: &str = "riscv64";
 

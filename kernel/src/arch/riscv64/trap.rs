@@ -80,7 +80,10 @@ const INTERRUPT_SUPERVISOR_TIMER: usize = 5;
 extern "C" fn kernel_trap_handler(frame: &mut TrapFrame) {
     let cause = scause::read();
     match (cause.is_interrupt(), cause.code()) {
-        (true, INTERRUPT_SUPERVISOR_TIMER) => timer::on_interrupt(),
+        (true, INTERRUPT_SUPERVISOR_TIMER) => {
+            timer::on_interrupt();
+            crate::backtrace::check(frame.sepc, frame.regs[8]);
+        }
         (true, code) => log::warn!("trap: unexpected interrupt {code}"),
         (false, code) => panic!(
             "kernel trap: exception {code} ({}) at sepc={:#x} stval={:#x}\n{frame:#x?}",

@@ -47,6 +47,28 @@ pub fn disable_interrupts() {
     x86_64::instructions::interrupts::disable();
 }
 
+/// Where a frame record keeps (return address, caller's frame pointer),
+/// relative to `rbp`: the System V x86-64 frame (`push rbp; mov rbp, rsp`).
+pub const FRAME_RECORD: (isize, isize) = (8, 0);
+
+/// The frame pointer of the caller.
+#[inline(always)]
+pub fn current_frame_pointer() -> usize {
+    let fp: usize;
+    // SAFETY: reads a register.
+    unsafe { core::arch::asm!("mov {0}, rbp", out(reg) fp, options(nomem, nostack)) };
+    fp
+}
+
+/// An address in the calling function.
+#[inline(always)]
+pub fn current_pc() -> usize {
+    let pc: usize;
+    // SAFETY: reads the instruction pointer.
+    unsafe { core::arch::asm!("lea {0}, [rip]", out(reg) pc, options(nomem, nostack)) };
+    pc
+}
+
 /// The architecture's name as `uname -m` prints it.
 pub const NAME: &str = "x86_64";
 

@@ -214,7 +214,10 @@ pub fn set_kernel_entry_stack(top: usize) {
 /// Called by `trap_common` (user.rs) for a trap taken in the kernel.
 pub(super) extern "C" fn kernel_trap_handler(frame: &mut TrapFrame) {
     match frame.vector {
-        v if v == timer::TIMER_VECTOR as usize => timer::on_interrupt(),
+        v if v == timer::TIMER_VECTOR as usize => {
+            timer::on_interrupt();
+            crate::backtrace::check(frame.rip, frame.gpr[6]);
+        }
         v @ 33..=47 => {
             // Spurious IRQ 7/15 need no EOI; others are masked.
             if v != 39 && v != 47 {

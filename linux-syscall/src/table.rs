@@ -57,7 +57,7 @@ table! {
     "unshare" => namespace::sys_unshare, "CLONE_NEWIPC/NET/USER/CGROUP refused (EINVAL) until their issues";
     "setns" => namespace::sys_setns;
     "pidfd_open" => pidfd::sys_pidfd_open, "no PIDFD_THREAD";
-    "pidfd_send_signal" => pidfd::sys_pidfd_send_signal, "info must be NULL";
+    "pidfd_send_signal" => pidfd::sys_pidfd_send_signal, "pidfds name processes only (no PIDFD_THREAD pidfds)";
     "wait4" => process::wait::sys_wait4, "rusage has the CPU times only";
     "getpgid" => process::sys_getpgid;
     "getpgrp" => process::sys_getpgrp;
@@ -172,6 +172,9 @@ table! {
     "kill" => signal::sys_kill;
     "tkill" => signal::sys_tkill;
     "tgkill" => signal::sys_tgkill;
+    "rt_sigqueueinfo" => signal::sys_rt_sigqueueinfo;
+    "rt_sigtimedwait" => signal::sys_rt_sigtimedwait;
+    "rt_tgsigqueueinfo" => signal::sys_rt_tgsigqueueinfo;
     "sigaltstack" => signal::sys_sigaltstack;
     "waitid" => signal::sys_waitid, "rusage has the CPU times only";
     // memory
@@ -179,6 +182,7 @@ table! {
     "mmap" => mm::sys_mmap, "shared file mappings are written back at unmap, not shared with read(2) before";
     "munmap" => mm::sys_munmap;
     "mprotect" => mm::sys_mprotect;
+    "msync" => mm::sys_msync;
     "madvise" => mm::sys_madvise, "only MADV_DONTNEED acts; other advice is accepted";
     // misc
     "uname" => misc::sys_uname;
@@ -193,6 +197,7 @@ table! {
     "sched_getaffinity" => misc::sys_sched_getaffinity;
     "sched_setaffinity" => misc::sys_sched_setaffinity;
     "arch_prctl" => misc::sys_arch_prctl, "FS/GS bases and GET_CPUID; no SET_CPUID";
+    "personality" => misc::sys_personality, "any value is kept, but UNAME26 and PER_LINUX32 do not change uname";
     "prctl" => misc::sys_prctl, "PR_SET_CHILD_SUBREAPER, names, dumpable; others EINVAL";
     // time
     "clock_gettime" => time::sys_clock_gettime, "no time-namespace offsets yet";

@@ -20,7 +20,7 @@ use alloc::sync::{Arc, Weak};
 use alloc::task::Wake;
 use core::cell::UnsafeCell;
 use core::task::Waker;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use linux_syscall::BlockResult;
 use spin::Mutex;
@@ -99,6 +99,29 @@ impl Task {
     pub fn cpu_ns(&self) -> u64 {
         self.on_cpu.load(Ordering::Relaxed) + timer::now_ns().saturating_sub(self.started.load(Ordering::Relaxed))
     }
+}
+
+/// Set by a timer interrupt taken in the kernel, whose handler may not take
+/// locks; the trap loop does the tick's scheduling work on its way back to
+/// user mode (Linux sets TIF_NEED_RESCHED and checks it there).
+static KERNEL_TICK: AtomicBool = AtomicBool::new(false);
+
+/// A timer interrupt arrived while the kernel ran (interrupt context).
+pub fn note_kernel_tick() {
+    KERNEL_TICK.store(true, Ordering::Release);
+}
+
+/// Whether a tick arrived in the kernel since the last call.
+pub fn take_kernel_tick() -> bool {
+    KERNEL_TICK.swap(false, Ordering::AcqRel)
+}
+
+/// A tick's work for the running task: the load average, sleepers whose
+/// time has come, and preemption.
+pub fn on_tick() {
+    sample_load(true);
+    wake_sleepers();
+    preempt_tick();
 }
 
 /// On a timer tick in the running task: gives up the CPU if a runnable
@@ -195,8 +218,10 @@ pub fn block_on(
                 continue;
             }
             *state = TaskState::Blocked;
+            task.thread.set_sleeping(true);
         }
         switch_to_scheduler(&task);
+        task.thread.set_sleeping(false);
         if let Some(deadline) = deadline_ns {
             SLEEPERS.lock().remove(&(deadline, task.id));
         }

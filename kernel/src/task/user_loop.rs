@@ -31,6 +31,9 @@ fn run_thread() {
     let mut interrupted: Option<Interrupted> = None;
     let mut last_token = 0;
     loop {
+        if sched::take_kernel_tick() {
+            sched::on_tick();
+        }
         let process = thread.process().clone();
         if process.group_exit_status().is_some() {
             let mut ctx = Ctx { kernel: &KERNEL, thread: &thread, regs: &mut regs };
@@ -91,9 +94,7 @@ fn run_thread() {
             }
             TrapCause::Timer => {
                 timer::on_interrupt();
-                sched::sample_load(true);
-                sched::wake_sleepers();
-                sched::preempt_tick();
+                sched::on_tick();
             }
             TrapCause::PageFault { addr, write, exec } => {
                 let access = if write {

@@ -52,7 +52,7 @@ pub fn register_memory_devices() {
 pub fn open(path: Path, flags: OpenFlags) -> Result<Arc<dyn FileLike>> {
     let rdev = path.inode().metadata().rdev;
     let device = REGISTRY.read().get(&rdev).cloned().ok_or(Errno::ENXIO)?;
-    Ok(Arc::new(DeviceFile { path, device, flags: Mutex::new(flags) }))
+    Ok(Arc::new(DeviceFile { path, device, flags: Mutex::new(flags), owner: Default::default() }))
 }
 
 /// An open device node.
@@ -60,6 +60,7 @@ pub struct DeviceFile {
     path: Path,
     device: Arc<dyn CharDevice>,
     flags: Mutex<OpenFlags>,
+    owner: crate::fs::owner::FileOwner,
 }
 
 impl DeviceFile {
@@ -69,6 +70,10 @@ impl DeviceFile {
 }
 
 impl FileLike for DeviceFile {
+    fn owner(&self) -> &crate::fs::owner::FileOwner {
+        &self.owner
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize> {
         let flags = *self.flags.lock();
         if !flags.readable() {

@@ -127,8 +127,12 @@ mod tests {
     use crate::fs::vfs::Metadata;
     use core::any::Any;
 
-    struct Dummy;
+    #[derive(Default)]
+    struct Dummy(crate::fs::owner::FileOwner);
     impl FileLike for Dummy {
+        fn owner(&self) -> &crate::fs::owner::FileOwner {
+            &self.0
+        }
         fn metadata(&self) -> Result<Metadata> {
             Err(Errno::EINVAL.into())
         }
@@ -143,7 +147,7 @@ mod tests {
     #[test]
     fn lowest_free_limits_and_cloexec() {
         let mut t = FdTable::new();
-        let f: Arc<dyn FileLike> = Arc::new(Dummy);
+        let f: Arc<dyn FileLike> = Arc::new(Dummy::default());
         assert_eq!(t.insert(f.clone(), false, 3).unwrap(), 0);
         assert_eq!(t.insert(f.clone(), true, 3).unwrap(), 1);
         assert_eq!(t.insert(f.clone(), false, 3).unwrap(), 2);

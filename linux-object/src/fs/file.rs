@@ -131,6 +131,9 @@ pub trait FileLike: Send + Sync + Any {
     fn inode(&self) -> Option<Arc<dyn INode>> {
         None
     }
+    /// Who gets this open file's signals (fcntl F_SETOWN); every open
+    /// file has one, as Linux's `file->f_owner`.
+    fn owner(&self) -> &super::owner::FileOwner;
     fn as_any(&self) -> &dyn Any;
 }
 
@@ -141,11 +144,12 @@ pub struct InodeFile {
     offset: Mutex<u64>,
     /// Protected by the mutex (F_SETFL changes it).
     flags: Mutex<OpenFlags>,
+    owner: super::owner::FileOwner,
 }
 
 impl InodeFile {
     pub fn new(path: Path, flags: OpenFlags) -> Arc<InodeFile> {
-        Arc::new(InodeFile { path, offset: Mutex::new(0), flags: Mutex::new(flags) })
+        Arc::new(InodeFile { path, offset: Mutex::new(0), flags: Mutex::new(flags), owner: Default::default() })
     }
 
     fn inode_ref(&self) -> &Arc<dyn INode> {
@@ -162,6 +166,10 @@ impl InodeFile {
 }
 
 impl FileLike for InodeFile {
+    fn owner(&self) -> &super::owner::FileOwner {
+        &self.owner
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize> {
         self.check_readable()?;
         let mut offset = self.offset.lock();

@@ -22,6 +22,7 @@ pub mod file_pages;
 pub mod filesystems;
 pub mod lock;
 pub mod mount;
+pub mod owner;
 pub mod path;
 pub mod perm;
 pub mod procfs;

@@ -55,6 +55,7 @@ pub struct PipeEnd {
     flags: Mutex<OpenFlags>,
     /// The FIFO's node, for fstat and /proc/PID/fd; `None` for pipe(2).
     path: Option<Path>,
+    owner: crate::fs::owner::FileOwner,
 }
 
 impl Pipe {
@@ -85,7 +86,7 @@ impl Pipe {
             (false, true) => OpenFlags::WRONLY,
             _ => OpenFlags::empty(),
         };
-        Arc::new(PipeEnd { pipe: self.clone(), readable, writable, flags: Mutex::new(flags | access), path })
+        Arc::new(PipeEnd { pipe: self.clone(), readable, writable, flags: Mutex::new(flags | access), path, owner: Default::default() })
     }
 
     /// (readers, writers) open now, and how many opens of each were ever made.
@@ -127,6 +128,10 @@ impl PipeEnd {
 }
 
 impl FileLike for PipeEnd {
+    fn owner(&self) -> &crate::fs::owner::FileOwner {
+        &self.owner
+    }
+
     fn read(&self, buf: &mut [u8]) -> Result<usize> {
         if !self.readable {
             return Err(Errno::EBADF.into());

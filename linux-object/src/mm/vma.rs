@@ -61,13 +61,18 @@ impl SharedObject {
         Ok(frame)
     }
 
-    /// Writes the pages back to the file (msync(2), munmap, exit). Never
-    /// extends the file: "the file size is not changed" - mmap(2).
+    /// Writes the pages back to the file (munmap, exit). Never extends the
+    /// file: "the file size is not changed" - mmap(2).
     pub fn write_back(&self) {
+        self.write_back_range(0..usize::MAX);
+    }
+
+    /// Writes back the pages whose index is in `pages` (msync(2)).
+    pub fn write_back_range(&self, pages: core::ops::Range<usize>) {
         let Some((source, offset)) = &self.source else { return };
         let size = source.size();
         let mut buf = [0u8; PAGE_SIZE];
-        for (&index, frame) in self.pages.lock().iter() {
+        for (&index, frame) in self.pages.lock().range(pages) {
             let pos = offset + (index * PAGE_SIZE) as u64;
             if pos >= size {
                 continue;

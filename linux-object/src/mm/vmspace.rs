@@ -12,7 +12,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::Arc;
 
-use super::vma::{Prot, Vma, VmaBacking};
+use super::vma::{Prot, SharedObject, Vma, VmaBacking};
 use super::{Frame, PAGE_SIZE, page_ceil, page_floor};
 use crate::error::{Errno, Error, Result};
 use crate::hal::{MapFlags, PageTable, PhysAddr, hal};
@@ -371,6 +371,31 @@ impl VmSpace {
             }
             addr = addr.checked_add(chunk).ok_or(Errno::EFAULT)?;
         }
+    }
+
+    /// The shared objects mapped in `[addr, end)`, each with the range of
+    /// its page indices the range covers, and whether every page of the
+    /// range is mapped (msync(2) syncs what is there and reports `ENOMEM`
+    /// for holes). The caller writes back without holding this space's
+    /// lock.
+    pub fn shared_in(&self, addr: usize, end: usize) -> (alloc::vec::Vec<(Arc<SharedObject>, core::ops::Range<usize>)>, bool) {
+        let mut found = alloc::vec::Vec::new();
+        let mut covered = addr;
+        for vma in self.vmas.values() {
+            if vma.end <= addr || vma.start >= end {
+                continue;
+            }
+            if vma.start > covered {
+                break;
+            }
+            covered = vma.end;
+            if let VmaBacking::Shared { object, first_page } = &vma.backing {
+                let from = first_page + (addr.max(vma.start) - vma.start) / PAGE_SIZE;
+                let to = first_page + (end.min(vma.end) - vma.start) / PAGE_SIZE;
+                found.push((object.clone(), from..to));
+            }
+        }
+        (found, covered >= end)
     }
 
     /// MADV_DONTNEED: drops the pages of `[addr, addr+len)`, so private

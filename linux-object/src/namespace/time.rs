@@ -68,6 +68,12 @@ impl TimeNamespace {
         shifted(crate::time::monotonic_ns(), self.offsets().boottime_ns)
     }
 
+    /// A host CLOCK_BOOTTIME instant as this namespace sees it
+    /// (`timens_add_boottime_ns`), e.g. a process's start time.
+    pub fn boottime_of(&self, host_ns: u64) -> u64 {
+        shifted(host_ns, self.offsets().boottime_ns)
+    }
+
     /// A process entered: the offsets can no longer change (`timens_commit`).
     pub fn freeze(&self) {
         self.frozen.store(true, Ordering::Release);

@@ -11,6 +11,16 @@ use alloc::vec::Vec;
 use crate::error::{Errno, Result};
 use crate::namespace::user::{UserNamespace, init_user_ns};
 
+/// /proc/sys/kernel/overflowuid and overflowgid: the IDs shown for a
+/// user or group that has no mapping in the reader's user namespace
+/// (user_namespaces(7)); 65534 by default.
+pub static OVERFLOW_UID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(65534);
+pub static OVERFLOW_GID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(65534);
+/// /proc/sys/fs/overflowuid and overflowgid: the IDs written by file
+/// systems that store only 16 bits when the real one does not fit.
+pub static FS_OVERFLOW_UID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(65534);
+pub static FS_OVERFLOW_GID: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(65534);
+
 pub type Uid = u32;
 pub type Gid = u32;
 

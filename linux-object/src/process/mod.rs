@@ -203,6 +203,8 @@ pub struct Process {
     nice: core::sync::atomic::AtomicI32,
     /// `oom_score_adj` and its floor (see `oom`).
     oom: Mutex<oom::OomAdj>,
+    /// The execution domain and its flags (personality(2)); inherited.
+    personality: core::sync::atomic::AtomicU32,
     /// When the process was created, in ns of CLOCK_MONOTONIC (/proc starttime).
     start_ns: u64,
     /// Set when this process stops using its parent's memory after a
@@ -273,6 +275,7 @@ impl Process {
         let pid_ns = ns.proxy.pid_for_children.clone();
         let parent_nice = parent.upgrade().map_or(0, |p| p.nice());
         let parent_oom = parent.upgrade().map_or(oom::OomAdj::default(), |p| p.oom_adj());
+        let parent_persona = parent.upgrade().map_or(0, |p| p.personality());
         let kpid = KernelPid::alloc(&pid_ns, &ns.set_tid)?;
         let pid = kpid.global();
         let (pgid, sid) = parent.upgrade().map_or((kpid.clone(), kpid.clone()), |p| (p.pgid_ref(), p.sid_ref()));
@@ -313,6 +316,7 @@ impl Process {
             env_range: Mutex::new((0, 0)),
             nice: core::sync::atomic::AtomicI32::new(parent_nice),
             oom: Mutex::new(parent_oom),
+            personality: core::sync::atomic::AtomicU32::new(parent_persona),
             start_ns: crate::time::monotonic_ns(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
@@ -351,7 +355,6 @@ impl Process {
         self.nice.load(core::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Sets the nice value, clamped to -20..=19 as setpriority(2) does.
     pub fn oom_adj(&self) -> oom::OomAdj {
         *self.oom.lock()
     }
@@ -361,6 +364,17 @@ impl Process {
         self.oom.lock().set(value, privileged)
     }
 
+    /// The personality(2) value: persona in the low byte, flags above.
+    pub fn personality(&self) -> u32 {
+        self.personality.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sets the personality; returns the old one.
+    pub fn set_personality(&self, persona: u32) -> u32 {
+        self.personality.swap(persona, core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sets the nice value, clamped to -20..=19 as setpriority(2) does.
     pub fn set_nice(&self, nice: i32) {
         self.nice.store(nice.clamp(-20, 19), core::sync::atomic::Ordering::Relaxed);
     }
@@ -612,6 +626,11 @@ impl Process {
 
     pub fn children(&self) -> Vec<Arc<Process>> {
         self.inner.lock().children.clone()
+    }
+
+    /// The signal the parent gets when this process exits.
+    pub fn exit_signal(&self) -> u32 {
+        self.inner.lock().exit_signal
     }
 
     /// The process group, as its leader's initial-namespace PID.

@@ -23,6 +23,7 @@ pub struct PidFd {
     kpid: Arc<KernelPid>,
     /// O_NONBLOCK (PIDFD_NONBLOCK) and the access mode.
     flags: Mutex<OpenFlags>,
+    owner: crate::fs::owner::FileOwner,
 }
 
 impl PidFd {
@@ -31,7 +32,7 @@ impl PidFd {
         if nonblock {
             flags |= OpenFlags::NONBLOCK;
         }
-        Arc::new(PidFd { process: Arc::downgrade(process), kpid: process.kpid().clone(), flags: Mutex::new(flags) })
+        Arc::new(PidFd { process: Arc::downgrade(process), kpid: process.kpid().clone(), flags: Mutex::new(flags), owner: Default::default() })
     }
 
     /// The process, while it exists (zombies included); `ESRCH` once reaped.
@@ -46,6 +47,10 @@ impl PidFd {
 }
 
 impl FileLike for PidFd {
+    fn owner(&self) -> &crate::fs::owner::FileOwner {
+        &self.owner
+    }
+
     /// Readable once the process has terminated (zombie or reaped).
     fn poll(&self, waker: Option<&Waker>) -> PollEvents {
         match self.process.upgrade().filter(|p| !p.is_reaped()) {

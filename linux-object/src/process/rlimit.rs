@@ -18,8 +18,16 @@ pub const RLIMIT_MEMLOCK: usize = 8;
 pub const RLIMIT_AS: usize = 9;
 pub const RLIM_NLIMITS: usize = 16;
 
-/// Linux's `sysctl_nr_open`: the ceiling for RLIMIT_NOFILE.
-pub const NR_OPEN: u64 = 1 << 20;
+/// Linux's `sysctl_nr_open` (/proc/sys/fs/nr_open): the ceiling for
+/// RLIMIT_NOFILE, even for privileged callers. 1048576 by default.
+pub static NR_OPEN: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1 << 20);
+/// The range /proc/sys/fs/nr_open accepts (`sysctl_nr_open_min`/`_max`
+/// on 64-bit Linux: one word of bits, and INT_MAX rounded down to one).
+pub const NR_OPEN_RANGE: core::ops::RangeInclusive<u64> = 64..=(i32::MAX as u64 & !63);
+
+fn nr_open() -> u64 {
+    NR_OPEN.load(core::sync::atomic::Ordering::Relaxed)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RLimit {
@@ -70,7 +78,7 @@ impl RLimits {
         if new.max > old.max && !privileged {
             return Err(Errno::EPERM.into());
         }
-        if resource == RLIMIT_NOFILE && new.max > NR_OPEN {
+        if resource == RLIMIT_NOFILE && new.max > nr_open() {
             return Err(Errno::EPERM.into());
         }
         self.limits[resource] = new;

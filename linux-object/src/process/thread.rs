@@ -29,6 +29,9 @@ pub struct Thread {
     /// CPU time spent in user and kernel mode, in ns; added by the kernel.
     user_ns: AtomicU64,
     system_ns: AtomicU64,
+    /// Set by the scheduler while the thread sleeps in the kernel (Linux's
+    /// TASK_INTERRUPTIBLE): /proc shows "S" then, "R" otherwise.
+    sleeping: core::sync::atomic::AtomicBool,
 }
 
 /// The per-thread part of signal state.
@@ -81,10 +84,21 @@ impl Thread {
             }),
             user_ns: AtomicU64::new(0),
             system_ns: AtomicU64::new(0),
+            sleeping: core::sync::atomic::AtomicBool::new(false),
         });
         TABLE.lock().threads.insert(tid, Arc::downgrade(&thread));
         process.inner.lock().threads.push(thread.clone());
         thread
+    }
+
+    /// Whether the thread sleeps in the kernel (see `sleeping`).
+    pub fn is_sleeping(&self) -> bool {
+        self.sleeping.load(Ordering::Relaxed)
+    }
+
+    /// The scheduler: the thread goes to sleep, or wakes up.
+    pub fn set_sleeping(&self, sleeping: bool) {
+        self.sleeping.store(sleeping, Ordering::Relaxed);
     }
 
     pub fn koid(&self) -> KoId {
@@ -187,6 +201,14 @@ impl Thread {
         let mask = self.signal_mask();
         let own = self.signals.lock().pending.pop(mask);
         own.or_else(|| self.process.dequeue_shared_signal(mask))
+    }
+
+    /// The next pending signal of `set` (the thread's own first), whether
+    /// blocked or not: what sigtimedwait(2) takes.
+    pub fn dequeue_signal_in(&self, set: SigSet) -> Option<SigInfo> {
+        let others = SigSet(!set.0);
+        let own = self.signals.lock().pending.pop(others);
+        own.or_else(|| self.process.dequeue_shared_signal(others))
     }
 
     /// Whether a signal is waiting that this thread does not block: a

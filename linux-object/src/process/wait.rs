@@ -82,11 +82,19 @@ impl Process {
     /// wait4(2) reports in its `rusage`.
     pub fn try_wait_with_usage(&self, selector: WaitSelector, options: WaitOptions) -> Result<Option<(Pid, WaitStatus, (u64, u64))>> {
         let mut inner = self.inner.lock();
-        let matches = |child: &Arc<Process>| match selector {
+        let selected = |child: &Arc<Process>| match selector {
             WaitSelector::Any => true,
             WaitSelector::Pid(pid) => child.pid() == pid,
             WaitSelector::Pgid(pgid) => child.pgid() == pgid,
         };
+        // A "clone" child is one whose exit signal is not SIGCHLD: only
+        // __WCLONE waits for those, and only without it for the others;
+        // __WALL waits for both (`eligible_child`, kernel/exit.c).
+        let eligible = |child: &Arc<Process>| {
+            options.contains(WaitOptions::__WALL)
+                || (child.exit_signal() != crate::signal::SIGCHLD) == options.contains(WaitOptions::__WCLONE)
+        };
+        let matches = |child: &Arc<Process>| selected(child) && eligible(child);
         let mut any = false;
         for (index, child) in inner.children.iter().enumerate() {
             if !matches(child) {

@@ -236,6 +236,24 @@ impl SigInfo {
         matches!(self.signo, SIGSEGV | SIGBUS | SIGILL | SIGFPE | SIGTRAP) && self.code > 0
     }
 
+    /// A `siginfo_t` a process made itself (sigqueue(3), pidfd_send_signal
+    /// with a siginfo): the fields [`to_bytes`](Self::to_bytes) writes back
+    /// travel as given (`si_pid`, `si_uid` and `si_value`, or `si_addr`).
+    pub fn from_user_bytes(b: &[u8]) -> Self {
+        let word = |at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+        let quad = |at: usize| u64::from_le_bytes(core::array::from_fn(|i| b[at + i]));
+        SigInfo {
+            signo: word(0),
+            code: word(8) as i32,
+            pid: word(16),
+            uid: word(20),
+            status: quad(24) as i64,
+            utime: quad(32),
+            stime: quad(40),
+            addr: quad(16) as usize,
+        }
+    }
+
     /// The 128-byte `siginfo_t` of 64-bit Linux.
     pub fn to_bytes(&self) -> [u8; 128] {
         let mut b = [0u8; 128];

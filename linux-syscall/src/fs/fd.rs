@@ -4,8 +4,9 @@ use alloc::sync::Arc;
 
 use linux_object::fs::file::{FileLike, OpenFlags};
 use linux_object::fs::pipe::new_pipe;
+use linux_object::fs::owner::{OwnerType, find_pid_in};
 use linux_object::mm::user::UserPtr;
-use linux_object::{Errno, return_errno, return_errno_with_message};
+use linux_object::{Errno, Result, return_errno, return_errno_with_message};
 
 use super::{file_of, nofile_limit};
 use crate::{Args, Ctx, SysResult, vm_of};
@@ -53,6 +54,10 @@ const F_SETFD: i32 = 2;
 const F_GETFL: i32 = 3;
 const F_SETFL: i32 = 4;
 const F_GETLK: i32 = 5;
+const F_SETOWN: i32 = 8;
+const F_GETOWN: i32 = 9;
+const F_SETOWN_EX: i32 = 15;
+const F_GETOWN_EX: i32 = 16;
 const F_SETLK: i32 = 6;
 const F_SETLKW: i32 = 7;
 const F_OFD_GETLK: i32 = 36;
@@ -86,11 +91,63 @@ pub fn sys_fcntl(ctx: &mut Ctx, args: &Args) -> SysResult {
         }
         F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => record_lock(ctx, &file, cmd, arg),
         F_GETPIPE_SZ if file.as_any().is::<linux_object::fs::pipe::PipeEnd>() => Ok(linux_object::fs::pipe::PIPE_CAPACITY),
+        F_SETOWN => {
+            // `f_setown`: a negative number names a process group.
+            let who = arg as i32;
+            let (kind, nr) = match who {
+                i32::MIN => return_errno!(EINVAL),
+                w if w < 0 => (OwnerType::Pgrp, w.unsigned_abs()),
+                w => (OwnerType::Pid, w as u32),
+            };
+            set_owner(ctx, &*file, kind, nr)?;
+            Ok(0)
+        }
+        F_GETOWN => {
+            let (kind, nr) = get_owner(ctx, &*file);
+            Ok(if kind == OwnerType::Pgrp { (nr as i32).wrapping_neg() as isize as usize } else { nr as usize })
+        }
+        F_SETOWN_EX => {
+            // struct f_owner_ex { int type; pid_t pid; }
+            let raw = UserPtr::<u8>::new(arg).read_bytes(&mut vm_of(ctx)?.lock(), 8)?;
+            let kind = OwnerType::from_raw(i32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]])).ok_or(Errno::EINVAL)?;
+            let nr = i32::from_le_bytes([raw[4], raw[5], raw[6], raw[7]]);
+            if nr < 0 {
+                return_errno!(ESRCH);
+            }
+            set_owner(ctx, &*file, kind, nr as u32)?;
+            Ok(0)
+        }
+        F_GETOWN_EX => {
+            let (kind, nr) = get_owner(ctx, &*file);
+            let mut raw = [0u8; 8];
+            raw[..4].copy_from_slice(&(kind as i32).to_le_bytes());
+            raw[4..].copy_from_slice(&nr.to_le_bytes());
+            UserPtr::<u8>::new(arg).write_bytes(&mut vm_of(ctx)?.lock(), &raw)?;
+            Ok(0)
+        }
         _ => {
             log::warn!("fcntl: command {cmd} is not supported");
             return_errno_with_message!(EINVAL, "fcntl command not supported")
         }
     }
+}
+
+/// F_SETOWN/F_SETOWN_EX: `nr` is a number in the caller's PID namespace;
+/// `ESRCH` if nothing has it, 0 clears the owner (`f_setown`, fs/fcntl.c).
+fn set_owner(ctx: &Ctx, file: &dyn FileLike, kind: OwnerType, nr: u32) -> Result<()> {
+    let pid = match nr {
+        0 => None,
+        nr => Some(find_pid_in(ctx.thread.process().pid_ns(), nr).ok_or(Errno::ESRCH)?),
+    };
+    file.owner().set(kind, pid.as_ref());
+    Ok(())
+}
+
+/// F_GETOWN/F_GETOWN_EX: the owner's type and its number in the caller's
+/// namespace (0 if it is gone or outside the namespace).
+fn get_owner(ctx: &Ctx, file: &dyn FileLike) -> (OwnerType, u32) {
+    let (kind, pid) = file.owner().get();
+    (kind, pid.map_or(0, |pid| pid.nr_in(ctx.thread.process().pid_ns())))
 }
 
 /// pipe2(2): O_CLOEXEC, O_NONBLOCK and O_DIRECT are the accepted flags.

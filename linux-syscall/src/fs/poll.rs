@@ -14,7 +14,9 @@ use linux_object::{Result, return_errno};
 use crate::{Args, BlockResult, Ctx, SysResult, vm_of};
 
 /// Polls `files` (None = a bad descriptor) for `wanted` events until one is
-/// ready or `deadline` passes. Returns the ready events per entry.
+/// ready or `deadline` passes. Returns the ready events per entry, or
+/// `ERESTARTNOHAND` when a signal interrupts: `EINTR` once a handler ran,
+/// else the call runs again (`do_poll`/`do_select`, fs/select.c).
 fn poll_files(ctx: &Ctx, files: &[Option<Arc<dyn FileLike>>], wanted: &[PollEvents], deadline: Option<u64>) -> Result<Vec<PollEvents>> {
     let always = PollEvents::ERR | PollEvents::HUP | PollEvents::NVAL;
     let mut ready = alloc::vec![PollEvents::empty(); files.len()];
@@ -33,7 +35,7 @@ fn poll_files(ctx: &Ctx, files: &[Option<Arc<dyn FileLike>>], wanted: &[PollEven
         return Ok(ready);
     }
     match ctx.kernel.block_on(&mut |waker| check(Some(waker), &mut ready), deadline) {
-        BlockResult::Interrupted => return_errno!(EINTR),
+        BlockResult::Interrupted => return_errno!(ERESTARTNOHAND),
         _ => Ok(ready),
     }
 }
@@ -77,18 +79,53 @@ fn do_poll(ctx: &Ctx, fds_addr: usize, nfds: usize, deadline: Option<u64>) -> Sy
     Ok(count)
 }
 
+/// `poll_select_finish` (fs/select.c): a non-zero timeout is updated in
+/// place to the time left, so a restarted call waits only for the rest;
+/// if the update faults, an interrupted call cannot be restarted and
+/// fails with `EINTR` instead. `micros`: the timeout is a timeval.
+fn finish_timeout(ctx: &Ctx, addr: usize, deadline: Option<u64>, micros: bool, result: SysResult) -> SysResult {
+    let Some(deadline) = deadline.filter(|_| addr != 0) else { return result };
+    let left = deadline.saturating_sub(time::monotonic_ns());
+    let (sec, frac) = ((left / 1_000_000_000) as i64, (left % 1_000_000_000) as i64);
+    let frac = if micros { frac / 1000 } else { frac };
+    let written = vm_of(ctx).and_then(|vm| {
+        let mut vm = vm.lock();
+        let ptr = UserPtr::<i64>::new(addr);
+        ptr.write(&mut vm, &sec)?;
+        ptr.add(1)?.write(&mut vm, &frac)
+    });
+    match result {
+        Err(e) if e.errno == linux_object::Errno::ERESTARTNOHAND && written.is_err() => return_errno!(EINTR),
+        other => other,
+    }
+}
+
+/// The deadline of a timeout that is not zero (a zero timeout is not
+/// updated).
+fn nonzero(deadline: Option<u64>, now: u64) -> Option<u64> {
+    deadline.filter(|&d| d > now)
+}
+
 /// ppoll(fds, nfds, tmo_p, sigmask, sigsetsize): poll with `sigmask` in
 /// place while waiting.
 pub fn sys_ppoll(ctx: &mut Ctx, args: &Args) -> SysResult {
     let deadline = read_timeout(ctx, args.get(2))?;
-    crate::signal::with_temporary_mask(ctx, args.get(3), args.get(4), |ctx| do_poll(ctx, args.get(0), args.get(1), deadline))
+    let now = time::monotonic_ns();
+    let result = crate::signal::with_temporary_mask(ctx, args.get(3), args.get(4), |ctx| do_poll(ctx, args.get(0), args.get(1), deadline));
+    finish_timeout(ctx, args.get(2), nonzero(deadline, now), false, result)
 }
 
-/// poll(fds, nfds, timeout_ms) on x86_64.
+/// poll(fds, nfds, timeout_ms) on x86_64. With no timeout an interrupted
+/// call restarts unless a handler ran; with one, it fails with `EINTR`
+/// (Linux restarts it for the time left through its restart block, which
+/// nsCore does not have).
 pub fn sys_poll(ctx: &mut Ctx, args: &Args) -> SysResult {
     let ms = args.int(2);
     let deadline = (ms >= 0).then(|| time::monotonic_ns().saturating_add(ms as u64 * 1_000_000));
-    do_poll(ctx, args.get(0), args.get(1), deadline)
+    match do_poll(ctx, args.get(0), args.get(1), deadline) {
+        Err(e) if e.errno == linux_object::Errno::ERESTARTNOHAND && deadline.is_some() => return_errno!(EINTR),
+        other => other,
+    }
 }
 
 /// The fd_set bitmaps of select: `nfds` bits in 64-bit words.
@@ -169,7 +206,9 @@ pub fn sys_pselect6(ctx: &mut Ctx, args: &Args) -> SysResult {
         (pair.read(&mut vm)?, pair.add(1)?.read(&mut vm)?)
     };
     let sets = [args.get(1), args.get(2), args.get(3)];
-    crate::signal::with_temporary_mask(ctx, mask, size, |ctx| do_select(ctx, args.int(0), sets, deadline))
+    let now = time::monotonic_ns();
+    let result = crate::signal::with_temporary_mask(ctx, mask, size, |ctx| do_select(ctx, args.int(0), sets, deadline));
+    finish_timeout(ctx, args.get(4), nonzero(deadline, now), false, result)
 }
 
 /// select(2) on x86_64: a struct timeval timeout.
@@ -184,7 +223,9 @@ pub fn sys_select(ctx: &mut Ctx, args: &Args) -> SysResult {
         if sec < 0 || !(0..1_000_000).contains(&usec) {
             return_errno!(EINVAL);
         }
-        Some(time::monotonic_ns().saturating_add(sec as u64 * 1_000_000_000 + usec as u64 * 1000))
+        Some(time::monotonic_ns().saturating_add((sec as u64).saturating_mul(1_000_000_000).saturating_add(usec as u64 * 1000)))
     };
-    do_select(ctx, args.int(0), [args.get(1), args.get(2), args.get(3)], deadline)
+    let now = time::monotonic_ns();
+    let result = do_select(ctx, args.int(0), [args.get(1), args.get(2), args.get(3)], deadline);
+    finish_timeout(ctx, args.get(4), nonzero(deadline, now), true, result)
 }

@@ -104,6 +104,23 @@ pub fn sys_sched_setaffinity(ctx: &mut Ctx, args: &Args) -> SysResult {
     Ok(0)
 }
 
+/// The persona part of a personality(2) value (`PER_MASK`).
+pub const PER_MASK: u32 = 0xff;
+/// Flags a set-user-ID execve clears (`PER_CLEAR_ON_SETID`).
+pub const PER_CLEAR_ON_SETID: u32 = 0x0040_0000 | 0x0004_0000 | 0x0020_0000 | 0x0010_0000;
+
+/// personality(persona): sets the execution domain unless it is
+/// 0xffffffff (a query), and returns the old one (`sys_personality`,
+/// kernel/exec_domain.c). Any value is stored; only Linux's own persona
+/// exists here, so the value changes nothing else (not uname's output for
+/// UNAME26 or PER_LINUX32).
+pub fn sys_personality(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let persona = args.uint(0);
+    let process = ctx.thread.process();
+    let old = if persona == 0xffff_ffff { process.personality() } else { process.set_personality(persona) };
+    Ok(old as i32 as isize as usize)
+}
+
 const PR_SET_PDEATHSIG: i32 = 1;
 const PR_GET_PDEATHSIG: i32 = 2;
 const PR_GET_DUMPABLE: i32 = 3;

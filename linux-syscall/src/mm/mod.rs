@@ -117,6 +117,36 @@ pub fn sys_mprotect(ctx: &mut Ctx, args: &Args) -> SysResult {
 
 const MADV_DONTNEED: i32 = 4;
 
+const MS_ASYNC: i32 = 1;
+const MS_INVALIDATE: i32 = 2;
+const MS_SYNC: i32 = 4;
+
+/// msync(2): writes the shared file pages of the range back to their file,
+/// so read(2) sees stores made through the mapping (`sys_msync`,
+/// mm/msync.c). `EINVAL` for unknown flags, MS_SYNC with MS_ASYNC, or an
+/// unaligned address; `ENOMEM` if part of the range is unmapped. The
+/// length is rounded up to pages the way Linux does it, wrapping included
+/// (a length that wraps to 0 syncs nothing and succeeds).
+pub fn sys_msync(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (addr, len, flags) = (args.get(0), args.get(1), args.int(2));
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || addr % PAGE_SIZE != 0
+        || (flags & MS_ASYNC != 0 && flags & MS_SYNC != 0)
+    {
+        return_errno!(EINVAL);
+    }
+    let len = len.wrapping_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
+    let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+    if end == addr {
+        return Ok(0);
+    }
+    let (objects, covered) = vm_of(ctx)?.lock().shared_in(addr, end);
+    for (object, pages) in objects {
+        object.write_back_range(pages);
+    }
+    if covered { Ok(0) } else { return_errno!(ENOMEM) }
+}
+
 /// madvise(2): advice is a hint, except MADV_DONTNEED, after which private
 /// anonymous pages read back as zeros (programs rely on that), so those
 /// pages are dropped. Other known values are accepted; unknown ones EINVAL.

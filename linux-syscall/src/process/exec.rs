@@ -166,6 +166,15 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
     process.reset_sighand_for_exec();
     ctx.thread.signals().altstack = linux_object::signal::AltStack::new();
     *process.creds.lock() = creds;
+    // The ELF loader's SET_PERSONALITY: back to PER_LINUX, the flags kept,
+    // but a set-user/group-ID program drops the unsafe ones
+    // (PER_CLEAR_ON_SETID: READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE,
+    // ADDR_COMPAT_LAYOUT, MMAP_PAGE_ZERO).
+    let mut persona = process.personality() & !crate::misc::PER_MASK;
+    if secure {
+        persona &= !crate::misc::PER_CLEAR_ON_SETID;
+    }
+    process.set_personality(persona);
     process.unshare_files();
     let gone = process.files().lock().close_on_exec();
     crate::fs::open::closed(ctx, gone);

@@ -36,7 +36,7 @@ pub fn with_temporary_mask(ctx: &mut Ctx, mask_addr: usize, sigsetsize: usize, c
         signals.mask = mask.without_unblockable();
     }
     let result = call(ctx);
-    let interrupted = matches!(&result, Err(e) if e.errno == Errno::EINTR || e.errno == Errno::ERESTARTSYS);
+    let interrupted = matches!(&result, Err(e) if matches!(e.errno, Errno::EINTR | Errno::ERESTARTSYS | Errno::ERESTARTNOHAND));
     if !interrupted || !ctx.thread.has_pending_signal() {
         let mut signals = ctx.thread.signals();
         if let Some(saved) = signals.saved_mask.take() {
@@ -119,6 +119,48 @@ pub fn sys_rt_sigsuspend(ctx: &mut Ctx, args: &Args) -> SysResult {
     return_errno!(ERESTARTNOHAND)
 }
 
+/// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending
+/// signal of `set` without running its handler, waiting up to `timeout`
+/// (forever if NULL) for one; `EAGAIN` when the time passes, `EINTR` when
+/// another signal (not in `set`) interrupts. SIGKILL and SIGSTOP cannot be
+/// waited for (`do_sigtimedwait`, kernel/signal.c).
+pub fn sys_rt_sigtimedwait(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (set_addr, info_addr, timeout_addr) = (args.get(0), args.get(1), args.get(2));
+    check_sigsetsize(args.get(3))?;
+    let set = SigSet(UserPtr::<u64>::new(set_addr).read(&mut vm_of(ctx)?.lock())?).without_unblockable();
+    let deadline = if timeout_addr == 0 {
+        None
+    } else {
+        let raw = UserPtr::<u8>::new(timeout_addr).read_bytes(&mut vm_of(ctx)?.lock(), 16)?;
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&raw);
+        let ns = linux_object::time::TimeSpec::from_bytes(&b).to_ns()?;
+        Some(linux_object::time::monotonic_ns().saturating_add(ns))
+    };
+    let mut taken = ctx.thread.dequeue_signal_in(set);
+    if taken.is_none() {
+        let thread = ctx.thread;
+        let result = ctx.kernel.block_on(
+            &mut |_| {
+                taken = thread.dequeue_signal_in(set);
+                taken.is_some()
+            },
+            deadline,
+        );
+        if taken.is_none() {
+            match result {
+                BlockResult::Interrupted => return_errno!(EINTR),
+                _ => return_errno!(EAGAIN),
+            }
+        }
+    }
+    let Some(info) = taken else { return_errno!(EAGAIN) };
+    if info_addr != 0 {
+        UserPtr::<u8>::new(info_addr).write_bytes(&mut vm_of(ctx)?.lock(), &info.to_bytes())?;
+    }
+    Ok(info.signo as usize)
+}
+
 /// pause(2) on x86_64: "returns only when a signal was caught and the
 /// signal-catching function returned" - pause(2). Linux returns
 /// -ERESTARTNOHAND, so a signal with no handler (SIGCONT after a stop)
@@ -168,17 +210,79 @@ fn from_ancestor(ctx: &Ctx, target: &Process) -> bool {
     ctx.thread.process().pid_in(target.pid_ns()) == 0
 }
 
+/// Reads a `siginfo_t` the caller made (rt_sigqueueinfo(2),
+/// rt_tgsigqueueinfo(2), pidfd_send_signal(2)): `EFAULT` for a bad pointer.
+pub fn read_user_siginfo(ctx: &Ctx, addr: usize) -> Result<SigInfo> {
+    let raw = UserPtr::<u8>::new(addr).read_bytes(&mut vm_of(ctx)?.lock(), 128)?;
+    Ok(SigInfo::from_user_bytes(&raw))
+}
+
+/// "Not even root can pretend to send signals from the kernel. Nor can
+/// they impersonate a kill()/tgkill(), which adds source info"
+/// (`do_rt_sigqueueinfo`, kernel/signal.c): a caller-made siginfo whose
+/// code is ≥ 0 or SI_TKILL may only go to the caller itself; `EPERM`.
+pub fn check_forged_code(info: &SigInfo, to_self: bool) -> Result<()> {
+    if !to_self && (info.code >= 0 || info.code == SI_TKILL) {
+        return_errno!(EPERM);
+    }
+    Ok(())
+}
+
 /// Sends `sig` from the caller to one process, as kill(2) with pid > 0
 /// does after the lookup: `EPERM` without permission; dropped silently if
 /// the target is a namespace init that does not take it.
 pub fn send_to_process(ctx: &Ctx, target: &Arc<Process>, sig: Signal, code: i32) -> Result<()> {
-    if !may_signal(ctx, target, sig) {
+    send_info_to_process(ctx, target, user_info(ctx, target, sig, code))
+}
+
+/// [`send_to_process`] with the siginfo given (signal 0 only checks).
+pub fn send_info_to_process(ctx: &Ctx, target: &Arc<Process>, info: SigInfo) -> Result<()> {
+    if !may_signal(ctx, target, info.signo) {
         return_errno!(EPERM);
     }
-    if sig != 0 {
-        target.send_signal_forced(user_info(ctx, target, sig, code), from_ancestor(ctx, target));
+    if info.signo != 0 {
+        target.send_signal_forced(info, from_ancestor(ctx, target));
     }
     Ok(())
+}
+
+/// [`send_info_to_process`] to one thread.
+pub fn send_info_to_thread(ctx: &Ctx, thread: &Arc<linux_object::process::Thread>, info: SigInfo) -> Result<()> {
+    if !may_signal(ctx, thread.process(), info.signo) {
+        return_errno!(EPERM);
+    }
+    if info.signo != 0 {
+        thread.send_signal_forced(info, from_ancestor(ctx, thread.process()));
+    }
+    Ok(())
+}
+
+/// rt_sigqueueinfo(tgid, sig, info): sigqueue(3)'s system call, a signal
+/// with the caller's own siginfo to a process (`do_rt_sigqueueinfo`).
+pub fn sys_rt_sigqueueinfo(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (pid, sig) = (args.int(0), args.uint(1));
+    let mut info = read_user_siginfo(ctx, args.get(2))?;
+    info.signo = sig;
+    check_forged_code(&info, pid == crate::process::vpid_of(ctx, ctx.thread.process()) as i32)?;
+    if sig != 0 {
+        check_signal(sig)?;
+    }
+    let target = (pid > 0).then(|| crate::process::process_by_vpid(ctx, pid as Pid)).flatten().ok_or(Errno::ESRCH)?;
+    send_info_to_process(ctx, &target, info)?;
+    Ok(0)
+}
+
+/// rt_tgsigqueueinfo(tgid, tid, sig, info): the same to one thread
+/// (`do_rt_tgsigqueueinfo`).
+pub fn sys_rt_tgsigqueueinfo(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (tgid, tid, sig) = (args.int(0), args.int(1), args.uint(2));
+    if tgid <= 0 || tid <= 0 {
+        return_errno!(EINVAL);
+    }
+    let mut info = read_user_siginfo(ctx, args.get(3))?;
+    info.signo = sig;
+    check_forged_code(&info, tgid == crate::process::vpid_of(ctx, ctx.thread.process()) as i32)?;
+    signal_thread(ctx, Some(tgid as Pid), tid, sig, Some(info))
 }
 
 /// kill(pid, sig): pid > 0 one process, 0 the caller's group, -1 every
@@ -228,7 +332,9 @@ pub fn sys_kill(ctx: &mut Ctx, args: &Args) -> SysResult {
     Ok(0)
 }
 
-fn signal_thread(ctx: &Ctx, tgid: Option<Pid>, tid: i32, sig: u32) -> SysResult {
+/// tgkill/tkill/rt_tgsigqueueinfo: `sig` to thread `tid` (of `tgid`),
+/// with the caller's siginfo if it made one.
+fn signal_thread(ctx: &Ctx, tgid: Option<Pid>, tid: i32, sig: u32, info: Option<SigInfo>) -> SysResult {
     if tid <= 0 || tgid.is_some_and(|g| g as i32 <= 0) {
         return_errno!(EINVAL);
     }
@@ -239,21 +345,17 @@ fn signal_thread(ctx: &Ctx, tgid: Option<Pid>, tid: i32, sig: u32) -> SysResult 
     if tgid.is_some_and(|g| crate::process::vpid_of(ctx, thread.process()) != g) {
         return_errno!(ESRCH);
     }
-    if !may_signal(ctx, thread.process(), sig) {
-        return_errno!(EPERM);
-    }
-    if sig != 0 {
-        thread.send_signal_forced(user_info(ctx, thread.process(), sig, SI_TKILL), from_ancestor(ctx, thread.process()));
-    }
+    let info = info.unwrap_or_else(|| user_info(ctx, thread.process(), sig, SI_TKILL));
+    send_info_to_thread(ctx, &thread, info)?;
     Ok(0)
 }
 
 pub fn sys_tgkill(ctx: &mut Ctx, args: &Args) -> SysResult {
-    signal_thread(ctx, Some(args.int(0) as Pid), args.int(1), args.uint(2))
+    signal_thread(ctx, Some(args.int(0) as Pid), args.int(1), args.uint(2), None)
 }
 
 pub fn sys_tkill(ctx: &mut Ctx, args: &Args) -> SysResult {
-    signal_thread(ctx, None, args.int(0), args.uint(1))
+    signal_thread(ctx, None, args.int(0), args.uint(1), None)
 }
 
 /// sigaltstack(ss, old_ss): `stack_t` is { void *ss_sp; int ss_flags; size_t ss_size; }.

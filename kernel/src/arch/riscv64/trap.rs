@@ -82,6 +82,7 @@ extern "C" fn kernel_trap_handler(frame: &mut TrapFrame) {
     match (cause.is_interrupt(), cause.code()) {
         (true, INTERRUPT_SUPERVISOR_TIMER) => {
             timer::on_interrupt();
+            crate::task::sched::note_kernel_tick();
             crate::backtrace::check(frame.sepc, frame.regs[8]);
         }
         (true, code) => log::warn!("trap: unexpected interrupt {code}"),

@@ -216,6 +216,7 @@ pub(super) extern "C" fn kernel_trap_handler(frame: &mut TrapFrame) {
     match frame.vector {
         v if v == timer::TIMER_VECTOR as usize => {
             timer::on_interrupt();
+            crate::task::sched::note_kernel_tick();
             crate::backtrace::check(frame.rip, frame.gpr[6]);
         }
         v @ 33..=47 => {

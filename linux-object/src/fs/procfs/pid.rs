@@ -26,15 +26,16 @@ fn alive(weak: &Weak<Process>) -> Result<Arc<Process>> {
     weak.upgrade().ok_or(Errno::ESRCH.into())
 }
 
-/// One-letter state of /proc/PID/stat and the name of /proc/PID/status.
-fn state(process: &Process) -> (char, &'static str) {
+/// One-letter state of /proc/PID/stat and the name of /proc/PID/status,
+/// for the thread `who` names (the leader for /proc/PID): "R" while it
+/// runs or waits for a CPU, "S" while it sleeps in the kernel
+/// (`get_task_state`, fs/proc/array.c).
+fn state(process: &Process, who: &Arc<KernelPid>) -> (char, &'static str) {
     match process.state() {
         ProcessState::Running => {
-            // A process whose every thread sleeps is "S"; we do not track
-            // that per thread yet, so a process is "R" only when it is the
-            // reader itself.
-            let current = crate::hal::hal().current_thread();
-            if current.is_some_and(|t| t.process().pid() == process.pid()) {
+            let threads = process.threads();
+            let thread = threads.iter().find(|t| Arc::ptr_eq(&t.kpid(), who)).or(threads.first());
+            if thread.is_some_and(|t| !t.is_sleeping()) {
                 ('R', "R (running)")
             } else {
                 ('S', "S (sleeping)")
@@ -56,8 +57,8 @@ fn tabbed(numbers: Vec<u32>) -> String {
 
 /// /proc/PID/stat: the 52 fields of proc(5), with what we do not track as
 /// 0. `who` is the PID shown: the process's, or a thread's in task/TID.
-fn stat(process: &Process, who: &KernelPid, ns: &PidNamespace) -> String {
-    let (state, _) = state(process);
+fn stat(process: &Process, who: &Arc<KernelPid>, ns: &PidNamespace) -> String {
+    let (state, _) = state(process, who);
     let (utime, stime) = process.cpu_time_ns();
     let (cutime, cstime) = process.children_time_ns();
     let (vsize, rss) = process.vm().map_or((0, 0), |vm| {
@@ -82,7 +83,8 @@ fn stat(process: &Process, who: &KernelPid, ns: &PidNamespace) -> String {
         st = ticks(stime),
         cut = ticks(cutime),
         cst = ticks(cstime),
-        start = ticks(process.start_ns()),
+        // In the reader's time namespace (`timens_add_boottime_ns`).
+        start = ticks(crate::namespace::time::current().boottime_of(process.start_ns())),
     )
 }
 
@@ -94,14 +96,14 @@ fn sigset_hex(set: SigSet) -> String {
 /// /proc/PID/status; `thread` is the thread shown (the leader, or the one
 /// of task/TID), whose TID, mask and pending signals appear.
 fn status(process: &Process, thread: Option<&Thread>, ns: &PidNamespace) -> String {
-    let (_, state) = state(process);
+    let who = thread.map_or_else(|| process.kpid().clone(), |t| t.kpid().clone());
+    let (_, state) = state(process, &who);
     let creds = process.creds.lock().clone();
     let (vsize, rss) = process.vm().map_or((0, 0), |vm| {
         let vm = vm.lock();
         (vm.mapped_bytes(), vm.resident_bytes())
     });
     let tgid = process.pid_in(ns);
-    let who = thread.map_or_else(|| process.kpid().clone(), |t| t.kpid().clone());
     let (blocked, pending) = thread.map_or((SigSet(0), SigSet(0)), |t| (t.signal_mask(), t.pending_signals()));
     let (mut ignored, mut caught) = (SigSet(0), SigSet(0));
     {
@@ -509,6 +511,16 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
                 let mut out = alloc::vec![0u8; end.saturating_sub(start).min(1 << 20)];
                 vm.lock().read_bytes(start, &mut out)?;
                 Ok(out)
+            }),
+        ));
+        let persona_weak = w.clone();
+        entries.push((
+            "personality".to_string(),
+            // proc(5): "%08x", mode 0400, ptrace-read access (proc_pid_personality).
+            ProcFile::private(ino(pid, 10), owner, move || {
+                let process = alive(&persona_weak)?;
+                may_inspect(&process)?;
+                Ok(format!("{:08x}\n", process.personality()).into_bytes())
             }),
         ));
         entries.push(("ns".to_string(), ns_dir(w.clone(), pid, owner)));

@@ -7,6 +7,10 @@
 //!   where the next search starts (pid_namespaces(7)).
 //! - `kernel/ostype`, `kernel/osrelease`, `kernel/version`, `kernel/pid_max`:
 //!   read-only facts.
+//! - `kernel/overflowuid`, `kernel/overflowgid`, `fs/overflowuid`,
+//!   `fs/overflowgid`: the IDs shown for unmapped users and groups
+//!   (proc_sys_kernel(5), proc_sys_fs(5)); `fs/nr_open`: the ceiling of
+//!   RLIMIT_NOFILE. Root may change them within Linux's ranges.
 //! - `user/max_<kind>_namespaces`: how many namespaces of each kind a user
 //!   may create (namespaces(7); `namespace::ucounts`).
 
@@ -20,7 +24,9 @@ use crate::fs::vfs::INode;
 use crate::hal::hal;
 use crate::namespace::user::CAP_SYS_ADMIN;
 use crate::namespace::{Namespace, NsKind, ns_capable, ucounts};
-use crate::process::Process;
+use crate::process::{Process, creds, rlimit};
+use core::ops::RangeInclusive;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// The process reading or writing (procfs files run in its context).
 fn caller() -> Result<Arc<Process>> {
@@ -90,6 +96,28 @@ fn max_namespaces(ino: u64, kind: NsKind) -> Arc<dyn INode> {
     )
 }
 
+/// An integer sysctl held in `cell`, writable by a privileged caller with
+/// a value in `range`, else `EINVAL` (`proc_dointvec_minmax`).
+fn int_file(ino: u64, cell: &'static AtomicU64, range: RangeInclusive<u64>) -> Arc<dyn INode> {
+    ProcFile::writable(
+        ino,
+        (0, 0),
+        move || Ok(alloc::format!("{}\n", cell.load(Ordering::Relaxed)).into_bytes()),
+        move |data| {
+            if !caller()?.creds.lock().is_privileged() {
+                return Err(Errno::EPERM.into());
+            }
+            let text = core::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+            let n: u64 = text.trim().parse().map_err(|_| Errno::EINVAL)?;
+            if !range.contains(&n) {
+                return Err(Errno::EINVAL.into());
+            }
+            cell.store(n, Ordering::Relaxed);
+            Ok(data.len())
+        },
+    )
+}
+
 fn fixed(ino: u64, text: fn() -> String) -> Arc<dyn INode> {
     ProcFile::new(ino, move || Ok(alloc::format!("{}\n", text()).into_bytes()))
 }
@@ -106,6 +134,15 @@ pub fn sys_dir() -> Arc<dyn INode> {
                 ("osrelease".to_string(), fixed(36, || machine().release.clone())),
                 ("version".to_string(), fixed(37, || machine().build.clone())),
                 ("pid_max".to_string(), fixed(38, || crate::process::pid::PID_MAX.to_string())),
+                ("overflowuid".to_string(), int_file(50, &creds::OVERFLOW_UID, 0..=65535)),
+                ("overflowgid".to_string(), int_file(51, &creds::OVERFLOW_GID, 0..=65535)),
+            ]
+        });
+        let fs = ProcDir::new(52, (0, 0), 0o555, || -> Vec<(String, Arc<dyn INode>)> {
+            alloc::vec![
+                ("nr_open".to_string(), int_file(53, &rlimit::NR_OPEN, rlimit::NR_OPEN_RANGE)),
+                ("overflowuid".to_string(), int_file(54, &creds::FS_OVERFLOW_UID, 0..=65535)),
+                ("overflowgid".to_string(), int_file(55, &creds::FS_OVERFLOW_GID, 0..=65535)),
             ]
         });
         let user = ProcDir::new(39, (0, 0), 0o555, || -> Vec<(String, Arc<dyn INode>)> {
@@ -115,6 +152,6 @@ pub fn sys_dir() -> Arc<dyn INode> {
                 .map(|(i, &kind)| (alloc::format!("max_{}_namespaces", kind.name()), max_namespaces(40 + i as u64, kind)))
                 .collect()
         });
-        alloc::vec![("kernel".to_string(), kernel), ("user".to_string(), user)]
+        alloc::vec![("fs".to_string(), fs), ("kernel".to_string(), kernel), ("user".to_string(), user)]
     })
 }

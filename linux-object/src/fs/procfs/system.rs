@@ -65,7 +65,10 @@ fn stat() -> String {
     }
     let idle = time::monotonic_ns().saturating_sub(user + system);
     let line = format!("{} 0 {} {} 0 0 0 0 0 0", ticks(user), ticks(system), ticks(idle));
-    let boot_time = (time::realtime_ns() - time::monotonic_ns()) / 1_000_000_000;
+    // The wall-clock time of boot, moved back by the reader's time
+    // namespace's boottime offset (`timens_sub_boottime` in show_stat).
+    let offset = crate::namespace::time::current().offsets().boottime_ns as i128;
+    let boot_time = (time::realtime_ns() as i128 - time::monotonic_ns() as i128 - offset).div_euclid(1_000_000_000);
     format!(
         "cpu  {line}\ncpu0 {line}\nintr 0\nctxt 0\nbtime {boot_time}\nprocesses {}\nprocs_running 1\nprocs_blocked 0\n",
         crate::process::process_count()

@@ -108,7 +108,7 @@ else
   boot() {
     local name=$1 want=$2 append=$3 initrd=${4:-$INITRD} args=()
     [ "$initrd" = - ] || args=(-initrd "$initrd")
-    timeout 120 "${QEMU_BOOT[@]}" -m 512M -smp 1 -nographic -no-reboot \
+    timeout 120 "${QEMU_BOOT[@]}" -m "${BOOT_MEM:-512M}" -smp 1 -nographic -no-reboot \
       -kernel "$KERNEL" "${args[@]}" -append "$append" < /dev/null > "$LOGDIR/boot-$name.log" 2>&1
     local rc=$?
     # x86_64 leaves through isa-debug-exit: status v is (v << 1) | 1.
@@ -140,6 +140,19 @@ else
 
   boot panic 101 "selftest=panic"
   expect panic '^kernel panic at kernel/src/main.rs:[0-9]+: selftest=panic' "panic prints location and message"
+
+  # The soft-lockup watchdog: a kernel loop that never yields is reported
+  # with the task and a backtrace, then panics (exit status 101).
+  boot lockup 101 "selftest=lockup watchdog_thresh=2"
+  expect lockup 'watchdog: BUG: soft lockup' "the watchdog reports a stuck kernel"
+  expect lockup 'backtrace' "with a kernel backtrace"
+
+  # Large memories: the kernel maps all RAM the frame allocator uses.
+  for mem in 2G 4G; do
+    BOOT_MEM=$mem boot "mem-$mem" 0 "LOG=info"
+    expect "mem-$mem" 'memory: kernel page table active' "$mem: kernel page table"
+    reject "mem-$mem" 'kernel panic' "$mem: no panic"
+  done
 
   boot no-initrd 0 "LOG=info" -
   expect no-initrd 'initrd: the boot loader passed no initramfs' "missing initramfs is a log line"

@@ -57,13 +57,20 @@ pub enum Perm {
     ReadWrite,
 }
 
-/// The linear map: physical `pa` at `PHYS_VIRT_OFFSET + pa`.
+/// The direct map: physical `pa` at `DIRECT_MAP + pa`.
 pub fn phys_to_virt(pa: usize) -> usize {
-    pa + super::paging::PHYS_VIRT_OFFSET as usize
+    pa + super::paging::DIRECT_MAP as usize
 }
 
+/// The physical address of a kernel virtual address: one in the image's
+/// window (`PHYS_VIRT_OFFSET`, the top 2 GiB on x86_64) or in the direct
+/// map. On riscv64 both are one linear map.
 pub fn virt_to_phys(va: usize) -> usize {
-    va - super::paging::PHYS_VIRT_OFFSET as usize
+    if va >= super::paging::PHYS_VIRT_OFFSET as usize {
+        va - super::paging::PHYS_VIRT_OFFSET as usize
+    } else {
+        va - super::paging::DIRECT_MAP as usize
+    }
 }
 
 unsafe extern "C" {

@@ -94,7 +94,6 @@ pub fn init(boot: &BootInfo) {
     let (free, total) = frame::stats();
     crate::println!("  frames    {} free of {} ({} MiB free)", free, total, (free * PAGE_SIZE) >> 20);
 
-    let ram = boot.memory.iter().next().expect("the device tree lists no memory");
-    paging::init_kernel_page_table(ram, &layout);
+    paging::init_kernel_page_table(boot, &layout);
     log::info!("memory: kernel page table active");
 }

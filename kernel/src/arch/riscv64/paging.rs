@@ -8,6 +8,8 @@
 use crate::memory::{frame, KernelLayout, PAGE_SIZE};
 
 pub const PHYS_VIRT_OFFSET: u64 = 0xffff_ffc0_0000_0000;
+/// All of physical memory, the image included, is in the one linear map.
+pub const DIRECT_MAP: u64 = PHYS_VIRT_OFFSET;
 /// Where RAM starts on QEMU virt.
 pub const RAM_BASE: usize = 0x8000_0000;
 
@@ -126,7 +128,8 @@ impl PageTable {
 
 /// Builds the kernel page table: MMIO below RAM, all of RAM, and the kernel
 /// image with text RX, rodata R, data/bss RW. Then switches to it.
-pub fn init_kernel_page_table(ram: core::ops::Range<usize>, layout: &KernelLayout) {
+pub fn init_kernel_page_table(boot: &crate::boot::BootInfo, layout: &KernelLayout) {
+    let ram = boot.memory.iter().next().expect("the device tree lists no memory");
     let mut table = PageTable::new().expect("no frame for the kernel page table");
     let image_perm = |pa: usize| layout.perm_of(phys_to_virt(pa));
     // QEMU virt puts every device below RAM (UART 0x1000_0000, PLIC, virtio).

@@ -24,9 +24,9 @@ const CMOS_PORT: usize = 0x70;
 /// Reads a little-endian value of `N` bytes at physical `pa`.
 fn read_phys<const N: usize>(pa: usize) -> [u8; N] {
     let mut out = [0u8; N];
-    // SAFETY: the boot page table maps physical [0, 2 GiB) at
-    // PHYS_VIRT_OFFSET, and QEMU puts the start info, its tables and the
-    // command line below that; they are only read.
+    // SAFETY: the boot page table maps physical [0, 2 GiB) in the direct
+    // map, and QEMU puts the start info, its tables and the command line
+    // below that; they are only read.
     unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(pa) as *const u8, out.as_mut_ptr(), N) };
     out
 }
@@ -85,8 +85,8 @@ pub fn boot_info() -> BootInfo {
             if u32_at(e + 16) == MEMMAP_RAM {
                 let start = u64_at(e) as usize;
                 let end = start + u64_at(e + 8) as usize;
-                // The linear window covers 2 GiB; RAM above is not used.
-                let end = end.min(super::paging::LINEAR_WINDOW);
+                // RAM beyond the direct map is not used.
+                let end = end.min(super::paging::DIRECT_MAP_SIZE);
                 if start < end {
                     info.memory.push(start..end);
                 }

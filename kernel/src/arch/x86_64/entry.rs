@@ -5,11 +5,12 @@
 //! vmlinux uses too): it finds the `XEN_ELFNOTE_PHYS32_ENTRY` note, enters
 //! `_start32` in 32-bit protected mode with paging off and `ebx` = the
 //! physical address of the `hvm_start_info` block. `_start32` builds a
-//! boot page table (physical [0, 2 GiB) both identity-mapped and at
-//! `PHYS_VIRT_OFFSET`, in 2 MiB pages), turns on PAE, long mode and paging,
+//! boot page table (physical [0, 2 GiB) identity-mapped, at
+//! `PHYS_VIRT_OFFSET` and in the direct map, in 2 MiB pages), turns on
+//! PAE, long mode and paging,
 //! and jumps to the high half. `memory::init` later replaces the table.
 
-use super::paging::PHYS_VIRT_OFFSET;
+use super::paging::{DIRECT_MAP, PHYS_VIRT_OFFSET};
 
 const BOOT_STACK_SIZE: usize = 256 * 1024;
 
@@ -76,6 +77,9 @@ _start32:
     mov     [{pml4} - {offset}], eax
     lea     eax, [{pdpt_high} - {offset} + 0x003]
     mov     [{pml4} - {offset} + 511 * 8], eax
+    # The direct map (DIRECT_MAP, root entry 273) shares the low PDPT.
+    lea     eax, [{pdpt_low} - {offset} + 0x003]
+    mov     [{pml4} - {offset} + {direct} * 8], eax
 
     # PAE + PGE + OSFXSR + OSXMMEXCPT, then the root table.
     mov     eax, cr4
@@ -136,6 +140,7 @@ boot_gdt_pointer64:
     .quad boot_gdt
     "#,
     offset = const PHYS_VIRT_OFFSET,
+    direct = const (DIRECT_MAP >> 39) & 0x1ff,
     pml4 = sym BOOT_PML4,
     pdpt_low = sym BOOT_PDPT_LOW,
     pdpt_high = sym BOOT_PDPT_HIGH,

@@ -1,18 +1,23 @@
 //! x86-64 4-level page tables (Intel SDM vol. 3, chapter 4.5).
 //!
 //! Four levels of 512 entries; a leaf in a page directory (PS bit) maps
-//! 2 MiB, in a page table 4 KiB. The kernel lives in the top 2 GiB: physical
-//! [0, 2 GiB) is mapped at `PHYS_VIRT_OFFSET + pa` (the "kernel" code model
-//! needs the image there), the image itself with per-section rights.
+//! 2 MiB, in a page table 4 KiB. The kernel image lives in the top 2 GiB, at
+//! `PHYS_VIRT_OFFSET + pa` (the "kernel" code model needs it there), with
+//! per-section rights; all RAM the frame allocator can hand out (4 GiB) is
+//! in the direct map at `DIRECT_MAP + pa`, as Linux's `__PAGE_OFFSET`.
+//! The boot table maps the first 2 GiB in both places.
 
 use crate::memory::{KernelLayout, PAGE_SIZE, frame};
 
 pub const PHYS_VIRT_OFFSET: u64 = 0xffff_ffff_8000_0000;
+/// Where all physical memory is mapped (Linux's 4-level `__PAGE_OFFSET`).
+pub const DIRECT_MAP: u64 = 0xffff_8880_0000_0000;
+/// How much physical memory the direct map covers: what the frame
+/// allocator can use.
+pub const DIRECT_MAP_SIZE: usize = 4 << 30;
 /// Physical RAM starts at 0 on a PC (the frame allocator skips what lies
 /// below the kernel image).
 pub const RAM_BASE: usize = 0;
-/// How much physical memory the linear window covers.
-pub const LINEAR_WINDOW: usize = 2 << 30;
 
 const P: u64 = 1 << 0;
 const RW: u64 = 1 << 1;
@@ -69,20 +74,24 @@ fn walk(root_pa: usize, va: usize, level: usize, create: bool, upper: u64) -> Op
     Some(&mut table_at(table_pa)[index(va, level)])
 }
 
-/// Builds the kernel page table: physical [0, 2 GiB) in the linear window,
-/// the kernel image with text RX, rodata R, data/bss RW (NX everywhere but
-/// text). Then switches to it; the boot identity map is gone afterwards.
-pub fn init_kernel_page_table(_ram: core::ops::Range<usize>, layout: &KernelLayout) {
+/// Builds the kernel page table: the kernel image at its link address with
+/// text RX, rodata R, data/bss RW (NX everywhere but text), and the direct
+/// map over RAM and what the boot loader put there (RW, NX), in 2 MiB
+/// pages. Then switches to it; the boot identity map is gone afterwards.
+pub fn init_kernel_page_table(boot: &crate::boot::BootInfo, layout: &KernelLayout) {
     let root = frame::alloc_zeroed().expect("no frame for the kernel page table");
-    let image_perm = |pa: usize| layout.perm_of(phys_to_virt(pa));
-    let mut pa = 0;
-    while pa < LINEAR_WINDOW {
-        let uniform = pa % MIB2 == 0 && image_perm(pa).is_none() && image_perm(pa + MIB2 - PAGE_SIZE).is_none();
-        let (size, level) = if uniform { (MIB2, 1) } else { (PAGE_SIZE, 0) };
-        let perm = image_perm(pa).unwrap_or(Perm::ReadWrite);
-        let entry = walk(root, phys_to_virt(pa), level, true, P | RW).expect("out of frames mapping the kernel");
-        *entry = pa as u64 | perm.bits() | if level == 1 { PS } else { 0 };
-        pa += size;
+    let image = virt_to_phys(layout.text.start) & !(PAGE_SIZE - 1)..virt_to_phys(layout.data.end).next_multiple_of(PAGE_SIZE);
+    for pa in image.step_by(PAGE_SIZE) {
+        let va = PHYS_VIRT_OFFSET as usize + pa;
+        let perm = layout.perm_of(va).unwrap_or(Perm::ReadWrite);
+        let entry = walk(root, va, 0, true, P | RW).expect("out of frames mapping the kernel");
+        *entry = pa as u64 | perm.bits();
+    }
+    let ends = boot.memory.iter().chain(boot.reserved.iter()).map(|r| r.end).chain(boot.initrd.iter().map(|r| r.end));
+    let direct_end = ends.max().unwrap_or(0).min(DIRECT_MAP_SIZE).next_multiple_of(MIB2);
+    for pa in (0..direct_end).step_by(MIB2) {
+        let entry = walk(root, phys_to_virt(pa), 1, true, P | RW).expect("out of frames mapping RAM");
+        *entry = pa as u64 | Perm::ReadWrite.bits() | PS;
     }
     KERNEL_ROOT.store(root, core::sync::atomic::Ordering::Relaxed);
     // SAFETY: the new table maps everything the kernel uses (image, stack,

@@ -3,6 +3,8 @@
 #   make run  [ARCH=riscv64] [CMD='shell command'] [LOG=warn] [MEM=512M] [QEMU_ARGS=...]
 #   make run-linux [ARCH=riscv64] [CMD=...]   (the same rootfs on Debian's Linux)
 #   make test [ARCH=riscv64]
+#   make test-repeat [ARCH=riscv64] [N=5]     (guest stages N times: flaky checks)
+#   make debug [ARCH=riscv64]                 (QEMU waits for gdb)
 #   make kernel | rootfs | user-tests | setup | clean
 #
 # Every target that needs tools calls scripts/setup.sh first, which installs
@@ -39,7 +41,7 @@ BENCH_SRCS := $(sort $(wildcard user-tests/bench/*.c))
 USER_TEST_SCRIPTS := $(sort $(wildcard user-tests/*/*.sh))
 user_test_bins = $(patsubst user-tests/%.c,build/$(1)/user-tests/%,$(USER_TEST_SRCS))
 
-.PHONY: all setup kernel rootfs user-tests run run-linux test bench syscalls clean
+.PHONY: all setup kernel rootfs user-tests run run-linux test test-repeat debug bench syscalls clean
 
 all: kernel
 
@@ -86,6 +88,24 @@ run-linux: rootfs
 test: setup
 	@NSCORE_NEED_LINUX=1 scripts/setup.sh $(ARCH)
 	@scripts/test.sh $(ARCH)
+
+# The guest stages of `make test`, N times; reports any check that ever
+# failed (flaky tests). The host should be busy for this to mean much.
+N ?= 5
+test-repeat: setup
+	@NSCORE_NEED_LINUX=1 scripts/setup.sh $(ARCH)
+	@scripts/setup.sh x86_64 > /dev/null
+	@scripts/test-repeat.sh $(ARCH) $(N)
+
+# QEMU waits for gdb on 127.0.0.1:1234 before the first instruction; the
+# printed command attaches with the kernel's symbols (gdb-multiarch for
+# riscv64, Debian's gdb-multiarch package).
+GDB := $(if $(filter riscv64,$(ARCH)),gdb-multiarch,gdb)
+debug: kernel rootfs
+	@command -v $(GDB) > /dev/null || echo "debug: $(GDB) is not installed (apt-get install $(if $(filter riscv64,$(ARCH)),gdb-multiarch,gdb))"
+	@echo "debug: QEMU waits for gdb. In another terminal:"
+	@echo "  $(GDB) -q $(KERNEL) -ex 'target remote 127.0.0.1:1234'"
+	@QEMU_ARGS="-gdb tcp:127.0.0.1:1234 -S $(QEMU_ARGS)" LOG=$(LOG) MEM=$(MEM) scripts/run.sh $(ARCH)
 
 # The syscall coverage table (linux-syscall/src/table.rs), for both archs.
 syscalls:

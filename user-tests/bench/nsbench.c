@@ -1,7 +1,8 @@
 /*
  * nsbench: microbenchmarks of the basic kernel paths, run the same way on
  * nsCore and on the reference Linux by `make bench`. Prints one line per
- * benchmark: "bench NAME ITERATIONS NS_PER_OP". Figures, not tests.
+ * benchmark: "bench NAME ITERATIONS NS_PER_OP" (the scale-*-kib-* lines give
+ * KiB instead). Figures, not tests.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -116,6 +117,84 @@ static void namespace_benchmarks(long scale)
 	report("clone3-newtime+wait", n, t);
 }
 
+/* MemAvailable from /proc/meminfo, in KiB. */
+static long mem_available_kib(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* One opendir+readdir pass over /proc; returns the entries seen. */
+static int scan_proc(void)
+{
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	char buf[4096];
+	int entries = 0;
+	long n;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+		for (long off = 0; off < n; off += *(unsigned short *)(buf + off + 16))
+			entries++;
+	close(fd);
+	return entries;
+}
+
+/* Scale (issue 8, item 14): N sleeping processes, each the init of its
+ * own UTS+PID namespace. Reports the creation cost per process, one /proc
+ * scan, the MemAvailable each process costs, and what is still missing
+ * once all are killed and reaped (KiB; 0 means everything came back). */
+static void scale_benchmarks(void)
+{
+	static const int sizes[] = { 10, 100, 1000 };
+	for (unsigned s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		int n = sizes[s];
+		pid_t *pids = calloc(n, sizeof *pids);
+		char name[64];
+		long before = mem_available_kib();
+		long long t = now_ns();
+		int made = 0;
+		for (; made < n; made++) {
+			pid_t pid = syscall(SYS_clone, CLONE_NEWUTS | CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL);
+			if (pid == 0) {
+				for (;;)
+					pause();
+			}
+			if (pid < 0)
+				break;
+			pids[made] = pid;
+		}
+		if (made == 0) {
+			free(pids);
+			continue;
+		}
+		snprintf(name, sizeof name, "scale-%d-create", n);
+		report(name, made, t);
+		usleep(200000);
+		long during = mem_available_kib();
+		t = now_ns();
+		scan_proc();
+		snprintf(name, sizeof name, "scale-%d-proc-scan", n);
+		report(name, 1, t);
+		for (int i = 0; i < made; i++)
+			kill(pids[i], SIGKILL);
+		for (int i = 0; i < made; i++)
+			waitpid(pids[i], NULL, 0);
+		sleep(1);
+		long after = mem_available_kib();
+		printf("bench scale-%d-kib-per-process 1 %ld\n", n, (before - during) / made);
+		printf("bench scale-%d-kib-kept 1 %ld\n", n, before - after > 0 ? before - after : 0);
+		fflush(stdout);
+		free(pids);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	long scale = argc > 1 ? atol(argv[1]) : 1;
@@ -194,5 +273,6 @@ int main(int argc, char **argv)
 	report("open+close", n, t);
 
 	namespace_benchmarks(scale);
+	scale_benchmarks();
 	return 0;
 }

@@ -24,7 +24,61 @@ use crate::arch::user::{KernelContext, UserContext};
 
 pub use services::KERNEL;
 
-const KERNEL_STACK_SIZE: usize = 128 * 1024;
+/// 64 KiB: the deepest use seen over every test and benchmark is 23 KiB
+/// on both architectures (measured by painting the stacks); Linux uses
+/// 16 KiB. An overflow is caught by `STACK_END_MAGIC`.
+const KERNEL_STACK_SIZE: usize = 64 * 1024;
+/// Linux's `STACK_END_MAGIC`, at the lowest word of every kernel stack;
+/// checked on every pass through the trap loop and every switch back to
+/// the scheduler (`Task::check_stack`).
+const STACK_END_MAGIC: u64 = 0x57AC6E9D;
+
+/// A task's kernel stack. It is taken from the frame allocator, not the
+/// heap (which never gives memory back), so when a task ends its stack
+/// returns to the free pool at once; only if no contiguous run of frames
+/// is left does it come from the heap.
+enum KernelStack {
+    Frames { pa: usize },
+    Heap(Box<[u8]>),
+}
+
+impl KernelStack {
+    const FRAMES: usize = KERNEL_STACK_SIZE / crate::memory::PAGE_SIZE;
+
+    fn new() -> Self {
+        let stack = match crate::memory::frame::alloc_contiguous(Self::FRAMES, 1) {
+            Some(pa) => KernelStack::Frames { pa },
+            None => KernelStack::Heap(alloc::vec![0u8; KERNEL_STACK_SIZE].into_boxed_slice()),
+        };
+        // SAFETY: the stack's lowest word is ours and nothing else uses
+        // the stack yet.
+        unsafe { (stack.range().start as *mut u64).write_volatile(STACK_END_MAGIC) };
+        stack
+    }
+
+    /// Whether the lowest word still holds the magic: a task that ran
+    /// past the end of its stack has overwritten it.
+    fn intact(&self) -> bool {
+        // SAFETY: the stack's lowest word, mapped while the stack lives.
+        unsafe { (self.range().start as *const u64).read_volatile() == STACK_END_MAGIC }
+    }
+
+    fn range(&self) -> core::ops::Range<usize> {
+        let start = match self {
+            KernelStack::Frames { pa } => crate::arch::paging::phys_to_virt(*pa),
+            KernelStack::Heap(bytes) => bytes.as_ptr() as usize,
+        };
+        start..start + KERNEL_STACK_SIZE
+    }
+}
+
+impl Drop for KernelStack {
+    fn drop(&mut self) {
+        if let KernelStack::Frames { pa } = self {
+            crate::memory::frame::free_contiguous(*pa, Self::FRAMES);
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskState {
@@ -37,7 +91,7 @@ pub enum TaskState {
 pub struct Task {
     id: usize,
     /// The task's kernel stack; never touched after the task exits.
-    _stack: Box<[u8]>,
+    stack: KernelStack,
     /// Saved callee-saved registers while switched out. Accessed only by
     /// `context_switch` on this hart, with the scheduler's lock discipline.
     kctx: UnsafeCell<KernelContext>,
@@ -67,11 +121,11 @@ static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 impl Task {
     /// A task that will run `thread` in user mode starting with `regs`.
     pub fn new(thread: Arc<Thread>, regs: UserContext) -> Arc<Task> {
-        let stack = alloc::vec![0u8; KERNEL_STACK_SIZE].into_boxed_slice();
-        let top = (stack.as_ptr() as usize + KERNEL_STACK_SIZE) & !15;
+        let stack = KernelStack::new();
+        let top = stack.range().end & !15;
         let task = Arc::new(Task {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            _stack: stack,
+            stack,
             kctx: UnsafeCell::new(KernelContext::new(user_loop::task_entry, top)),
             initial: Mutex::new(Some(regs)),
             thread,
@@ -88,10 +142,18 @@ impl Task {
 }
 
 impl Task {
+    /// Panics if the task has run off the end of its kernel stack (Linux's
+    /// `task_stack_end_corrupted` check in `schedule`): everything after
+    /// that would be memory corruption.
+    pub fn check_stack(&self) {
+        if !self.stack.intact() {
+            panic!("kernel stack overflow in task {} (pid {})", self.id, self.thread.process().pid());
+        }
+    }
+
     /// The kernel stack's addresses (for walking a backtrace).
     pub fn stack_range(&self) -> core::ops::Range<usize> {
-        let start = self._stack.as_ptr() as usize;
-        start..start + self._stack.len()
+        self.stack.range()
     }
 }
 

@@ -273,6 +273,7 @@ pub fn run() -> ! {
                 // SAFETY: `task` is runnable, so its kctx holds a context
                 // saved by context_switch (or its fresh start context).
                 unsafe { context_switch(SCHEDULER.0.get(), task.kctx.get()) };
+                task.check_stack();
                 let now = timer::now_ns();
                 task.vruntime.store(charged_vruntime(&task, now), Ordering::Relaxed);
                 task.on_cpu.fetch_add(now.saturating_sub(task.started.load(Ordering::Relaxed)), Ordering::Relaxed);

@@ -31,6 +31,7 @@ fn run_thread() {
     let mut interrupted: Option<Interrupted> = None;
     let mut last_token = 0;
     loop {
+        task.check_stack();
         if sched::take_kernel_tick() {
             sched::on_tick();
         }

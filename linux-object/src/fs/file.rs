@@ -231,7 +231,7 @@ impl FileLike for InodeFile {
         let mut offset = self.offset.lock();
         let mut used = 0;
         loop {
-            let Some(entry) = self.inode_ref().read_dir(*offset as usize)? else { break };
+            let Some((entry, next)) = self.inode_ref().read_dir_at(*offset)? else { break };
             let reclen = (19 + entry.name.len() + 1).next_multiple_of(8);
             if used + reclen > buf.len() {
                 if used == 0 {
@@ -242,12 +242,12 @@ impl FileLike for InodeFile {
             let rec = &mut buf[used..used + reclen];
             rec.fill(0);
             rec[0..8].copy_from_slice(&entry.ino.to_le_bytes());
-            rec[8..16].copy_from_slice(&(*offset as i64 + 1).to_le_bytes());
+            rec[8..16].copy_from_slice(&(next as i64).to_le_bytes());
             rec[16..18].copy_from_slice(&(reclen as u16).to_le_bytes());
             rec[18] = entry.kind.dirent_type();
             rec[19..19 + entry.name.len()].copy_from_slice(entry.name.as_bytes());
             used += reclen;
-            *offset += 1;
+            *offset = next;
         }
         Ok(used)
     }

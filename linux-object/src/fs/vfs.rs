@@ -199,6 +199,14 @@ pub trait INode: Send + Sync + Any {
     fn read_dir(&self, _index: usize) -> Result<Option<DirEntry>> {
         Err(Errno::ENOTDIR.into())
     }
+    /// The first entry at directory position `pos` or after, and the
+    /// position after it (what getdents64 stores as `d_off` and the file
+    /// offset). Positions are indices by default; a directory whose
+    /// entries come and go (/proc) may use its own cursor, as Linux's
+    /// `proc_pid_readdir` uses PIDs.
+    fn read_dir_at(&self, pos: u64) -> Result<Option<(DirEntry, u64)>> {
+        Ok(self.read_dir(pos as usize)?.map(|entry| (entry, pos + 1)))
+    }
     fn read_link(&self) -> Result<String> {
         Err(Errno::EINVAL.into())
     }

@@ -98,6 +98,12 @@ impl PidNamespace {
         self.inner.lock().global.get(&nr).copied()
     }
 
+    /// The numbers from `from` on that this namespace has given out, in
+    /// order, with their initial-namespace numbers (threads' included).
+    pub fn numbers_from(&self, from: Pid, max: usize) -> Vec<(Pid, Pid)> {
+        self.inner.lock().global.range(from..).take(max).map(|(&nr, &global)| (nr, global)).collect()
+    }
+
     /// The init of this namespace, if it has one and it still exists.
     pub fn child_reaper(&self) -> Option<Arc<Process>> {
         self.inner.lock().child_reaper.upgrade()

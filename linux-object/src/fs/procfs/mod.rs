@@ -243,9 +243,27 @@ impl INode for ProcDir {
 /// process of PID namespace `ns` (the mounter's) and the namespaces below
 /// it, named by their PIDs in `ns`.
 pub fn new_root(ns: Arc<PidNamespace>) -> Arc<dyn INode> {
-    ProcDir::new(1, (0, 0), 0o555, move || {
+    Arc::new(ProcRoot { ns })
+}
+
+/// The procfs root. Its process directories are never listed all at once:
+/// a lookup finds the one process by number, and readdir walks the
+/// namespace's numbers in order from a cursor (`proc_pid_lookup`,
+/// `proc_pid_readdir` with its `TGID_OFFSET`, fs/proc/base.c), so a /proc
+/// scan costs O(N log N) for N processes, not O(N²).
+struct ProcRoot {
+    ns: Arc<PidNamespace>,
+}
+
+/// Directory positions from here on are `PID_CURSOR + pid`.
+const PID_CURSOR: u64 = 1 << 32;
+
+impl ProcRoot {
+    /// The entries that are not processes: system files, `self`,
+    /// `thread-self`.
+    fn fixed_entries(&self) -> Vec<(String, Arc<dyn INode>)> {
         let mut entries = system::entries();
-        let self_ns = ns.clone();
+        let self_ns = self.ns.clone();
         entries.push((
             "self".to_string(),
             ProcLink::new(2, (0, 0), move || {
@@ -256,7 +274,7 @@ pub fn new_root(ns: Arc<PidNamespace>) -> Arc<dyn INode> {
                 }
             }),
         ));
-        let thread_ns = ns.clone();
+        let thread_ns = self.ns.clone();
         entries.push((
             "thread-self".to_string(),
             ProcLink::new(3, (0, 0), move || {
@@ -267,9 +285,124 @@ pub fn new_root(ns: Arc<PidNamespace>) -> Arc<dyn INode> {
                 }
             }),
         ));
-        for process in crate::process::processes_in(&ns) {
-            entries.push((process.pid_in(&ns).to_string(), pid::process_dir(&process, &ns)));
-        }
         entries
-    })
+    }
+
+    /// The first process whose number in `ns` is `from` or more.
+    fn next_process(&self, mut from: u32) -> Option<(u32, Arc<crate::process::Process>)> {
+        loop {
+            let batch = self.ns.numbers_from(from, 64);
+            let last = batch.last()?.0;
+            for (nr, global) in batch {
+                // The number may be a thread's; only a leader's names a process.
+                if let Some(process) = crate::process::find_process(global) {
+                    if process.pid_in(&self.ns) == nr && !process.is_reaped() {
+                        return Some((nr, process));
+                    }
+                }
+            }
+            from = last.checked_add(1)?;
+        }
+    }
+}
+
+impl INode for ProcRoot {
+    fn metadata(&self) -> Metadata {
+        proc_metadata(1, FileType::Directory, 0o555, 0, 0)
+    }
+    fn lookup(&self, name: &str) -> Result<Arc<dyn INode>> {
+        if let Some((_, node)) = self.fixed_entries().into_iter().find(|(n, _)| n == name) {
+            return Ok(node);
+        }
+        // A process directory: its PID in decimal, without leading zeros.
+        let nr: u32 = name.parse().map_err(|_| Errno::ENOENT)?;
+        if nr.to_string() != name {
+            return Err(Errno::ENOENT.into());
+        }
+        let process = crate::process::find_process_in(&self.ns, nr).ok_or(Errno::ENOENT)?;
+        Ok(pid::process_dir(&process, &self.ns))
+    }
+    fn read_dir(&self, index: usize) -> Result<Option<DirEntry>> {
+        Ok(self.read_dir_at(index as u64)?.map(|(entry, _)| entry))
+    }
+    fn read_dir_at(&self, pos: u64) -> Result<Option<(DirEntry, u64)>> {
+        match pos {
+            0 => return Ok(Some((DirEntry { name: ".".to_string(), ino: 1, kind: FileType::Directory }, 1))),
+            1 => return Ok(Some((DirEntry { name: "..".to_string(), ino: 1, kind: FileType::Directory }, 2))),
+            _ => {}
+        }
+        if pos < PID_CURSOR {
+            if let Some((name, node)) = self.fixed_entries().into_iter().nth(pos as usize - 2) {
+                let meta = node.metadata();
+                return Ok(Some((DirEntry { name, ino: meta.ino, kind: meta.kind }, pos + 1)));
+            }
+        }
+        let from = pos.saturating_sub(PID_CURSOR).min(u32::MAX as u64) as u32;
+        Ok(self.next_process(from.max(1)).map(|(nr, process)| {
+            let ino = pid::process_dir_ino(&process);
+            (DirEntry { name: nr.to_string(), ino, kind: FileType::Directory }, PID_CURSOR + nr as u64 + 1)
+        }))
+    }
+    fn create(&self, _: &str, _: FileType, _: u32, _: u32, _: u32, _: u64) -> Result<Arc<dyn INode>> {
+        Err(Errno::EACCES.into())
+    }
+    fn unlink(&self, _name: &str) -> Result<()> {
+        Err(Errno::EACCES.into())
+    }
+    fn fs_magic(&self) -> u64 {
+        PROC_SUPER_MAGIC
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::context::FsContext;
+    use crate::fs::fd_table::FdTable;
+    use crate::fs::mount::MountTree;
+    use crate::fs::ramfs::{RAMFS_MAGIC, RamFs};
+    use crate::mm::VmSpace;
+    use crate::process::{ChildNamespaces, Process, ShareFlags, WaitOptions, WaitSelector, WaitStatus};
+
+    /// Every name a full readdir pass from position 0 gives, following
+    /// the cursor the way getdents64 does.
+    fn names(root: &Arc<dyn INode>) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while let Some((entry, next)) = root.read_dir_at(pos).unwrap() {
+            assert!(next > pos, "the cursor moves forward");
+            out.push(entry.name);
+            pos = next;
+        }
+        out
+    }
+
+    #[test]
+    fn the_root_lists_each_live_process_once_in_pid_order() {
+        let fs = RamFs::new(RAMFS_MAGIC, 0o755);
+        let init = Process::new_init(VmSpace::new(), FsContext::new(MountTree::new(fs.root(), "ramfs", "none")), FdTable::new()).unwrap();
+        let parent = init.process().clone();
+        let kids: Vec<_> = (0..3).map(|_| parent.fork(ShareFlags::default(), 17, ChildNamespaces::inherit(&parent)).unwrap()).collect();
+        let gone = kids[1].process().pid();
+        kids[1].exit(WaitStatus::Exited(0));
+        parent.try_wait(WaitSelector::Pid(gone), WaitOptions::WEXITED).unwrap();
+        let root = new_root(parent.pid_ns().clone());
+        let listed = names(&root);
+        let pids: Vec<u32> = listed.iter().filter_map(|n| n.parse().ok()).collect();
+        let mut sorted = pids.clone();
+        sorted.dedup();
+        assert_eq!(pids, sorted, "in order, no duplicates");
+        for kid in [&kids[0], &kids[2]] {
+            assert!(pids.contains(&kid.process().pid()));
+        }
+        assert!(!pids.contains(&gone), "a reaped process is not listed");
+        assert!(listed.iter().any(|n| n == "self") && listed[..2] == [".", ".."]);
+        let name = kids[0].process().pid().to_string();
+        assert!(root.lookup(&name).is_ok());
+        assert!(root.lookup(&alloc::format!("0{name}")).is_err(), "no leading zeros");
+        assert!(root.lookup(&gone.to_string()).is_err());
+    }
 }

@@ -431,6 +431,11 @@ fn task_dir(weak: Weak<Process>, pid: u32, owner: (u32, u32), ns: Arc<PidNamespa
 }
 
 /// The directory /proc/PID, as seen through a procfs of PID namespace `ns`.
+/// The inode number of a process's /proc directory.
+pub fn process_dir_ino(process: &Process) -> u64 {
+    ino(process.pid(), 0)
+}
+
 pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn INode> {
     let pid = process.pid();
     let ns = ns.clone();

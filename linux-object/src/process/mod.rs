@@ -18,6 +18,7 @@
 
 pub mod creds;
 pub mod oom;
+mod job_control;
 pub mod elf;
 pub mod itimer;
 pub mod loadavg;
@@ -857,7 +858,10 @@ impl Process {
                         }
                         kept.push(child);
                     }
-                    reaper.inner.lock().children.extend(kept);
+                    reaper.inner.lock().children.extend(kept.iter().cloned());
+                    for child in &kept {
+                        job_control::kill_orphaned_pgrp(child, Some(self));
+                    }
                     for (zombie, status) in &zombies {
                         zombie.notify_parent(&reaper, signal::SIGCHLD, *status);
                     }
@@ -867,6 +871,9 @@ impl Process {
                 }
                 None => children.into_iter().for_each(|c| c.inner.lock().parent = Weak::new()),
             }
+        }
+        if !ns_init_dies {
+            job_control::kill_orphaned_pgrp(self, None);
         }
         match parent {
             Some(parent) if matches!(parent.state(), ProcessState::Zombie(_)) => {

@@ -130,6 +130,23 @@ fn setup_handler(thread: &Arc<Thread>, regs: &mut UserContext, info: &SigInfo, a
     setup_frame(regs, &mut vm.lock(), &delivery).is_ok()
 }
 
+/// Group stop for the other threads: a thread of a stopped process stops
+/// too before it returns to user mode, until SIGCONT (or SIGKILL) - every
+/// thread takes part in Linux's `do_signal_stop`.
+pub fn wait_while_stopped(thread: &Arc<Thread>) {
+    let process = thread.process();
+    while matches!(process.state(), ProcessState::Stopped { .. }) {
+        let result = sched::block_on(
+            &mut |_| !matches!(process.state(), ProcessState::Stopped { .. }),
+            None,
+            &|| thread.pending_signals().contains(signal::SIGKILL) || process.shared_pending().contains(signal::SIGKILL),
+        );
+        if result == linux_syscall::BlockResult::Interrupted {
+            break;
+        }
+    }
+}
+
 /// Default action "stop": the process stops until SIGCONT (or SIGKILL),
 /// and its parent hears about it.
 fn stop_process(thread: &Arc<Thread>, sig: u32) {

@@ -13,11 +13,13 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -165,6 +167,87 @@ static __attribute__((unused)) char thread_stack[64 * 1024] __attribute__((align
 /* The function such a thread runs: it returns at once. */
 static __attribute__((unused)) int thread_fn(void *arg)
 {
+	return 0;
+}
+
+/* The first 8 KiB of a file as a string ("" if it cannot be read); four
+ * buffers in turn, so a few results can be used together. */
+static __attribute__((unused)) const char *read_file(const char *path)
+{
+	static char buf[4][8192];
+	static int n;
+	char *b = buf[n++ % 4];
+	b[0] = 0;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return b;
+	ssize_t r = read(fd, b, sizeof buf[0] - 1);
+	b[r > 0 ? r : 0] = 0;
+	close(fd);
+	return b;
+}
+
+/* Whether capability `cap` is in our effective set (CapEff in
+ * /proc/self/status; euid 0 where the line is missing). */
+static __attribute__((unused)) int has_cap(int cap)
+{
+	const char *p = strstr(read_file("/proc/self/status"), "\nCapEff:");
+	if (p)
+		return (strtoull(p + 8, NULL, 16) >> cap) & 1;
+	return geteuid() == 0;
+}
+
+/* Field `n` (1-based, as proc(5) numbers them) of /proc/PID/stat; -1 if
+ * it cannot be read. */
+static __attribute__((unused)) long long proc_stat_field(pid_t pid, int n)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	const char *p = strrchr(read_file(path), ')');
+	if (!p)
+		return -1;
+	p += 2; /* field 3 */
+	for (int i = 3; i < n && p; i++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return p ? atoll(p) : -1;
+}
+
+/* The state letter of /proc/PID/stat (PID 0: /proc/self), '?' if none. */
+static __attribute__((unused)) char proc_state(pid_t pid)
+{
+	char path[64];
+	if (pid)
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	else
+		snprintf(path, sizeof path, "/proc/self/stat");
+	const char *p = strrchr(read_file(path), ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* Waits up to 5 s for /proc/PID/stat to show state c. */
+static __attribute__((unused)) int wait_state(pid_t pid, char c)
+{
+	for (int i = 0; i < 500; i++) {
+		if (proc_state(pid) == c)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* waitpid(pid, status, flags | WNOHANG) retried for up to 5 s: a kernel
+ * that never reports does not hang the test. */
+static __attribute__((unused)) pid_t wait_for(pid_t pid, int *status, int flags)
+{
+	for (int i = 0; i < 500; i++) {
+		pid_t r = waitpid(pid, status, flags | WNOHANG);
+		if (r != 0)
+			return r;
+		usleep(10000);
+	}
 	return 0;
 }
 

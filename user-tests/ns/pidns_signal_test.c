@@ -31,18 +31,6 @@
 
 #include "nsutil.h"
 
-/* waitpid(pid, status, flags | WNOHANG) retried for up to 5 s: a kernel that never reports does not hang the test. */
-static pid_t wait_for(pid_t pid, int *status, int flags)
-{
-	for (int i = 0; i < 500; i++) {
-		pid_t r = waitpid(pid, status, flags | WNOHANG);
-		if (r != 0)
-			return r;
-		usleep(10000);
-	}
-	return 0;
-}
-
 /* What an init saw, sent back to the parent over a pipe. */
 struct report {
 	int pending;       /* the signal was pending (sigpending) after the parent sent it */

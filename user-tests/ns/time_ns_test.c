@@ -47,21 +47,6 @@ static long write_offsets(const char *s)
 	return r;
 }
 
-static const char *read_file(const char *path)
-{
-	static char buf[2][256];
-	static int n;
-	char *b = buf[n++ % 2];
-	b[0] = 0;
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return b;
-	ssize_t r = read(fd, b, sizeof buf[0] - 1);
-	b[r > 0 ? r : 0] = 0;
-	close(fd);
-	return b;
-}
-
 #define ZERO_OFFSETS "monotonic           0         0\nboottime            0         0\n"
 #define OUR_OFFSETS "monotonic        1000         0\nboottime         2000         0\n"
 

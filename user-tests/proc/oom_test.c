@@ -21,24 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "nstest.h"
+#include "nsutil.h"
 
 #define CAP_SYS_RESOURCE 24
-
-static const char *read_file(const char *path)
-{
-	static char buf[4][64];
-	static int n;
-	char *b = buf[n++ % 4];
-	b[0] = 0;
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return b;
-	ssize_t r = read(fd, b, sizeof buf[0] - 1);
-	b[r > 0 ? r : 0] = 0;
-	close(fd);
-	return b;
-}
 
 /* One write(2) of s to /proc/self/oom_score_adj: its result, errno kept. */
 static long set_adj(const char *s)
@@ -63,46 +48,13 @@ static long oom_score(const char *path)
 	return atol(s);
 }
 
-/* Whether capability cap is in CapEff of /proc/self/status (euid 0 if that line is missing). */
-static int has_cap(int cap)
+/* fork_child, with a 20 s alarm in the child so a hang ends the test. */
+static pid_t fork_child_watched(void)
 {
-	char text[4096];
-	int fd = open("/proc/self/status", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
-	if (fd >= 0)
-		close(fd);
-	if (n > 0) {
-		text[n] = 0;
-		char *p = strstr(text, "\nCapEff:");
-		if (p)
-			return (strtoull(p + 8, NULL, 16) >> cap) & 1;
-	}
-	return geteuid() == 0;
-}
-
-static int wait_code(pid_t pid)
-{
-	int status;
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static pid_t fork_child(void)
-{
-	fflush(stdout);
-	pid_t p = fork();
-	if (p == 0) {
+	pid_t p = fork_child();
+	if (p == 0)
 		alarm(20);
-		nst_passed = nst_failed = 0;
-	}
 	return p;
-}
-
-static void child_done(void)
-{
-	fflush(stdout);
-	_exit(nst_failed ? 1 : 0);
 }
 
 static void test_basics(long score0)
@@ -112,7 +64,7 @@ static void test_basics(long score0)
 	long s = oom_score("/proc/self/oom_score");
 	nst_report(s > score0 && s <= 2000, "oom_score rises with it (and stays at most 2000)", __FILE__, __LINE__,
 		   "oom_score %ld at 500, %ld at 0", s, score0);
-	pid_t c = fork_child();
+	pid_t c = fork_child_watched();
 	if (c == 0) {
 		CHECK_STR("a forked child inherits the value", read_file("/proc/self/oom_score_adj"), "500\n");
 		child_done();
@@ -149,7 +101,7 @@ static void test_privileged(void)
 	CHECK_STR("and reads back \"-1000\"", read_file("/proc/self/oom_score_adj"), "-1000\n");
 	CHECK_EQ("oom_score of a process at -1000 is 0", oom_score("/proc/self/oom_score"), 0);
 	CHECK_EQ("writing -500 with CAP_SYS_RESOURCE (it becomes the minimum)", set_adj("-500"), 4);
-	pid_t c = fork_child();
+	pid_t c = fork_child_watched();
 	if (c == 0) {
 		/* Give up root: every uid 65534, so the capabilities go too. */
 		int dropped = setgid(65534) == 0 && setresuid(65534, 65534, 65534) == 0;
@@ -181,11 +133,11 @@ int main(void)
 	snprintf(path, sizeof path, "/proc/%d/oom_score", (int)getpid());
 	CHECK("/proc/PID/oom_score of ourselves reads a number too", oom_score(path) >= 0);
 
-	pid_t c = fork_child();
+	pid_t c = fork_child_watched();
 	if (c == 0) {
 		test_basics(score0);
 		if (has_cap(CAP_SYS_RESOURCE)) {
-			pid_t d = fork_child();
+			pid_t d = fork_child_watched();
 			if (d == 0) {
 				int dropped = setgid(65534) == 0 && setresuid(65534, 65534, 65534) == 0;
 				prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);

@@ -34,30 +34,6 @@
 
 #define CAP_SYS_RESOURCE 24
 
-static const char *read_file(const char *path)
-{
-	static char buf[4][8192];
-	static int n;
-	char *b = buf[n++ % 4];
-	b[0] = 0;
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return b;
-	ssize_t r = read(fd, b, sizeof buf[0] - 1);
-	b[r > 0 ? r : 0] = 0;
-	close(fd);
-	return b;
-}
-
-/* Whether capability cap is in CapEff of /proc/self/status (euid 0 if that line is missing). */
-static int has_cap(int cap)
-{
-	const char *p = strstr(read_file("/proc/self/status"), "\nCapEff:");
-	if (p)
-		return (strtoull(p + 8, NULL, 16) >> cap) & 1;
-	return geteuid() == 0;
-}
-
 /* The number after "key " at the start of a line of /proc/stat; -1 when missing. */
 static long long stat_value(const char *key)
 {
@@ -66,35 +42,6 @@ static long long stat_value(const char *key)
 	snprintf(pat, sizeof pat, "\n%s ", key);
 	const char *p = strstr(text, pat);
 	return p ? atoll(p + strlen(pat)) : -1;
-}
-
-/* Field n (1-based) of /proc/PID/stat as a number; -1 on failure. */
-static long long proc_stat_field(pid_t pid, int n)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	const char *p = strrchr(read_file(path), ')');
-	if (!p)
-		return -1;
-	p += 2; /* field 3 */
-	for (int i = 3; i < n && p; i++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	return p ? atoll(p) : -1;
-}
-
-/* The state letter of /proc/PID/stat (pid 0: self); '?' on failure. */
-static char stat_state(pid_t pid)
-{
-	char path[64];
-	if (pid)
-		snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	else
-		snprintf(path, sizeof path, "/proc/self/stat");
-	const char *p = strrchr(read_file(path), ')');
-	return p && p[1] == ' ' ? p[2] : '?';
 }
 
 /* The State: line of /proc/PID/status without the key (pid 0: self); "" when missing. */
@@ -117,29 +64,6 @@ static const char *status_state(pid_t pid)
 		out[n] = 0;
 	}
 	return out;
-}
-
-/* Waits up to 5 s for /proc/PID/stat to show state c. */
-static int wait_state(pid_t pid, char c)
-{
-	for (int i = 0; i < 500; i++) {
-		if (stat_state(pid) == c)
-			return 1;
-		usleep(10000);
-	}
-	return 0;
-}
-
-/* waitpid(pid, status, flags | WNOHANG) retried for up to 5 s: a kernel that never reports does not hang the test. */
-static pid_t wait_for(pid_t pid, int *status, int flags)
-{
-	for (int i = 0; i < 500; i++) {
-		pid_t r = waitpid(pid, status, flags | WNOHANG);
-		if (r != 0)
-			return r;
-		usleep(10000);
-	}
-	return 0;
 }
 
 static void test_nr_open(void)
@@ -263,7 +187,7 @@ static void test_timens_proc(void)
 static void test_states(void)
 {
 	int status;
-	CHECK_EQ("the reader itself is R in /proc/self/stat", stat_state(0), 'R');
+	CHECK_EQ("the reader itself is R in /proc/self/stat", proc_state(0), 'R');
 	CHECK_STR("and \"R (running)\" in /proc/self/status", status_state(0), "R (running)");
 
 	pid_t c = fork_child();
@@ -276,7 +200,7 @@ static void test_states(void)
 	CHECK_STR("its State: is \"S (sleeping)\"", status_state(c), "S (sleeping)");
 	kill(c, SIGSTOP);
 	CHECK("SIGSTOP stops it (waitpid WUNTRACED)", wait_for(c, &status, WUNTRACED) == c && WIFSTOPPED(status));
-	CHECK_EQ("then it is T", stat_state(c), 'T');
+	CHECK_EQ("then it is T", proc_state(c), 'T');
 	CHECK_STR("its State: is \"T (stopped)\"", status_state(c), "T (stopped)");
 	kill(c, SIGCONT);
 	wait_for(c, &status, WCONTINUED);
@@ -285,7 +209,7 @@ static void test_states(void)
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	CHECK_OK("once killed, waitid(WEXITED|WNOWAIT) sees it exit", waitid(P_PID, c, &si, WEXITED | WNOWAIT));
-	CHECK_EQ("the unreaped child is Z", stat_state(c), 'Z');
+	CHECK_EQ("the unreaped child is Z", proc_state(c), 'Z');
 	CHECK_STR("its State: is \"Z (zombie)\"", status_state(c), "Z (zombie)");
 	CHECK_EQ("then we reap it", wait_code(c), 128 + SIGKILL);
 
@@ -297,7 +221,7 @@ static void test_states(void)
 	}
 	int r = 0, rs = 0;
 	for (int i = 0; i < 100 && !(r && rs); i++) {
-		if (stat_state(c) == 'R')
+		if (proc_state(c) == 'R')
 			r = 1;
 		if (strcmp(status_state(c), "R (running)") == 0)
 			rs = 1;

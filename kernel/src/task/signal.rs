@@ -133,7 +133,8 @@ fn setup_handler(thread: &Arc<Thread>, regs: &mut UserContext, info: &SigInfo, a
 /// Group stop for the other threads: a thread of a stopped process stops
 /// too before it returns to user mode, until SIGCONT (or SIGKILL) - every
 /// thread takes part in Linux's `do_signal_stop`.
-pub fn wait_while_stopped(thread: &Arc<Thread>) {
+/// Returns false if a SIGKILL ended the wait.
+pub fn wait_while_stopped(thread: &Arc<Thread>) -> bool {
     let process = thread.process();
     while matches!(process.state(), ProcessState::Stopped { .. }) {
         let result = sched::block_on(
@@ -142,9 +143,10 @@ pub fn wait_while_stopped(thread: &Arc<Thread>) {
             &|| thread.pending_signals().contains(signal::SIGKILL) || process.shared_pending().contains(signal::SIGKILL),
         );
         if result == linux_syscall::BlockResult::Interrupted {
-            break;
+            return false;
         }
     }
+    true
 }
 
 /// Default action "stop": the process stops until SIGCONT (or SIGKILL),
@@ -155,17 +157,9 @@ fn stop_process(thread: &Arc<Thread>, sig: u32) {
     if let Some(parent) = process.parent() {
         linux_syscall::signal::notify_parent(&parent, &process, signal::SIGCHLD, WaitStatus::Stopped(sig));
     }
-    while matches!(process.state(), ProcessState::Stopped { .. }) {
-        // Woken by SIGCONT (which resumes the process) or SIGKILL.
-        let result = sched::block_on(
-            &mut |_| !matches!(process.state(), ProcessState::Stopped { .. }),
-            None,
-            &|| thread.pending_signals().contains(signal::SIGKILL) || process.shared_pending().contains(signal::SIGKILL),
-        );
-        if result == linux_syscall::BlockResult::Interrupted {
-            process.set_stopped(None);
-            break;
-        }
+    // Woken by SIGCONT (which resumes the process) or SIGKILL.
+    if !wait_while_stopped(thread) {
+        process.set_stopped(None);
     }
     if let Some(parent) = process.parent() {
         if process.is_continued() {

@@ -46,7 +46,8 @@ fn run_thread() {
         let entered = task.cpu_ns();
         thread.add_cpu_time(0, entered.saturating_sub(left_user));
         signal::deliver_signals(&thread, &mut regs, interrupted.take());
-        signal::wait_while_stopped(&thread);
+        // The SIGKILL that may end the wait is delivered next time round.
+        let _ = signal::wait_while_stopped(&thread);
         if is_exited(&thread) {
             break;
         }

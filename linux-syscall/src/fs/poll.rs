@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 use linux_object::fs::file::{FileLike, PollEvents};
 use linux_object::mm::user::UserPtr;
-use linux_object::time::{self, TimeSpec};
+use linux_object::time;
 use linux_object::{Result, return_errno};
 
 use crate::{Args, BlockResult, Ctx, SysResult, vm_of};
@@ -44,10 +44,7 @@ fn read_timeout(ctx: &Ctx, addr: usize) -> Result<Option<u64>> {
     if addr == 0 {
         return Ok(None);
     }
-    let raw = UserPtr::<u8>::new(addr).read_bytes(&mut vm_of(ctx)?.lock(), 16)?;
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&raw);
-    Ok(Some(time::monotonic_ns().saturating_add(TimeSpec::from_bytes(&b).to_ns()?)))
+    Ok(Some(time::monotonic_ns().saturating_add(crate::time::read_timespec(ctx, addr)?.to_ns()?)))
 }
 
 /// `struct pollfd { int fd; short events; short revents; }`

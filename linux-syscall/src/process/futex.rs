@@ -6,7 +6,7 @@
 use linux_object::futex::{FUTEXES, FutexKey, Waiter};
 use linux_object::mm::Access;
 use linux_object::mm::user::UserPtr;
-use linux_object::time::{self, TimeSpec};
+use linux_object::time;
 use linux_object::{Errno, return_errno, return_errno_with_message};
 
 use crate::{Args, BlockResult, Ctx, SysResult, vm_of};
@@ -71,10 +71,7 @@ pub fn sys_futex(ctx: &mut Ctx, args: &Args) -> SysResult {
             let deadline = if timeout == 0 {
                 None
             } else {
-                let bytes = UserPtr::<u8>::new(timeout).read_bytes(&mut vm_of(ctx)?.lock(), 16)?;
-                let mut raw = [0u8; 16];
-                raw.copy_from_slice(&bytes);
-                let ns = TimeSpec::from_bytes(&raw).to_ns()?;
+                let ns = crate::time::read_timespec(ctx, timeout)?.to_ns()?;
                 let now = time::monotonic_ns();
                 Some(match (cmd, realtime) {
                     (FUTEX_WAIT, _) => now.saturating_add(ns),

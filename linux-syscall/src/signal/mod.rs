@@ -131,10 +131,7 @@ pub fn sys_rt_sigtimedwait(ctx: &mut Ctx, args: &Args) -> SysResult {
     let deadline = if timeout_addr == 0 {
         None
     } else {
-        let raw = UserPtr::<u8>::new(timeout_addr).read_bytes(&mut vm_of(ctx)?.lock(), 16)?;
-        let mut b = [0u8; 16];
-        b.copy_from_slice(&raw);
-        let ns = linux_object::time::TimeSpec::from_bytes(&b).to_ns()?;
+        let ns = crate::time::read_timespec(ctx, timeout_addr)?.to_ns()?;
         Some(linux_object::time::monotonic_ns().saturating_add(ns))
     };
     let mut taken = ctx.thread.dequeue_signal_in(set);

@@ -45,7 +45,8 @@ fn write_timespec(ctx: &Ctx, addr: usize, ns: u64) -> linux_object::Result<()> {
     UserPtr::<u8>::new(addr).write_bytes(&mut vm_of(ctx)?.lock(), &TimeSpec::from_ns(ns).to_bytes())
 }
 
-fn read_timespec(ctx: &Ctx, addr: usize) -> linux_object::Result<TimeSpec> {
+/// A `struct timespec` from user memory (`EFAULT` for a bad pointer).
+pub fn read_timespec(ctx: &Ctx, addr: usize) -> linux_object::Result<TimeSpec> {
     let bytes = UserPtr::<u8>::new(addr).read_bytes(&mut vm_of(ctx)?.lock(), 16)?;
     let mut raw = [0u8; 16];
     raw.copy_from_slice(&bytes);

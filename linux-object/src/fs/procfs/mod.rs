@@ -208,6 +208,25 @@ impl ProcDir {
     }
 }
 
+/// What every procfs directory answers the same way: nothing can be
+/// created or removed in it (`EACCES`), and its file system is procfs.
+macro_rules! proc_dir_methods {
+    () => {
+        fn create(&self, _: &str, _: FileType, _: u32, _: u32, _: u32, _: u64) -> Result<Arc<dyn INode>> {
+            Err(Errno::EACCES.into())
+        }
+        fn unlink(&self, _name: &str) -> Result<()> {
+            Err(Errno::EACCES.into())
+        }
+        fn fs_magic(&self) -> u64 {
+            PROC_SUPER_MAGIC
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+    };
+}
+
 impl INode for ProcDir {
     fn metadata(&self) -> Metadata {
         proc_metadata(self.ino, FileType::Directory, self.perm, self.owner.0, self.owner.1)
@@ -225,18 +244,7 @@ impl INode for ProcDir {
             }),
         })
     }
-    fn create(&self, _: &str, _: FileType, _: u32, _: u32, _: u32, _: u64) -> Result<Arc<dyn INode>> {
-        Err(Errno::EACCES.into())
-    }
-    fn unlink(&self, _name: &str) -> Result<()> {
-        Err(Errno::EACCES.into())
-    }
-    fn fs_magic(&self) -> u64 {
-        PROC_SUPER_MAGIC
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+    proc_dir_methods!();
 }
 
 /// The root of a procfs mount: system files, `self`, and one directory per
@@ -343,18 +351,7 @@ impl INode for ProcRoot {
             (DirEntry { name: nr.to_string(), ino, kind: FileType::Directory }, PID_CURSOR + nr as u64 + 1)
         }))
     }
-    fn create(&self, _: &str, _: FileType, _: u32, _: u32, _: u32, _: u64) -> Result<Arc<dyn INode>> {
-        Err(Errno::EACCES.into())
-    }
-    fn unlink(&self, _name: &str) -> Result<()> {
-        Err(Errno::EACCES.into())
-    }
-    fn fs_magic(&self) -> u64 {
-        PROC_SUPER_MAGIC
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
+    proc_dir_methods!();
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nstest.h"
@@ -238,16 +239,20 @@ static __attribute__((unused)) int wait_state(pid_t pid, char c)
 	return 0;
 }
 
-/* waitpid(pid, status, flags | WNOHANG) retried for up to 5 s: a kernel
- * that never reports does not hang the test. */
+/* waitpid(pid, status, flags | WNOHANG) retried (EINTR too) for up to
+ * 10 s of the monotonic clock: a kernel that never reports does not hang
+ * the test. */
 static __attribute__((unused)) pid_t wait_for(pid_t pid, int *status, int flags)
 {
-	for (int i = 0; i < 500; i++) {
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
 		pid_t r = waitpid(pid, status, flags | WNOHANG);
-		if (r != 0)
+		if (r != 0 && !(r < 0 && errno == EINTR))
 			return r;
-		usleep(10000);
-	}
+		usleep(2000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < 10);
 	return 0;
 }
 

@@ -255,8 +255,8 @@ impl RamInode {
 }
 
 impl INode for RamInode {
-    fn can_mmap(&self) -> bool {
-        true
+    fn mmap_allowed(&self) -> Result<()> {
+        Ok(())
     }
     fn metadata(&self) -> Metadata {
         let inner = self.inner.read();

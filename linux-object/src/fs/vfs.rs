@@ -225,9 +225,10 @@ pub trait INode: Send + Sync + Any {
     }
     /// Whether mmap(2) may map this file's pages (Linux: the file has an
     /// `f_op->mmap`). Pseudo-files generated on read (procfs, nsfs) do
-    /// not, and mmap gives `ENODEV`, as on Linux.
-    fn can_mmap(&self) -> bool {
-        false
+    /// not: mmap gives `ENODEV`, as on Linux (or what the file says:
+    /// `EIO` for /proc's own files, `proc_reg_mmap`).
+    fn mmap_allowed(&self) -> Result<()> {
+        Err(Errno::ENODEV.into())
     }
     /// The file system this inode belongs to (for statfs and mounts).
     fn fs_magic(&self) -> u64 {

@@ -91,9 +91,7 @@ fn file_backing(ctx: &Ctx, fd: i32, offset: usize, prot: Prot, shared: bool) -> 
         return_errno!(EACCES);
     }
     let inode = file.inode().ok_or(Errno::ENODEV)?;
-    if !inode.can_mmap() {
-        return_errno_with_message!(ENODEV, "this file system does not map files");
-    }
+    inode.mmap_allowed()?;
     let source: alloc::sync::Arc<dyn linux_object::mm::MmapSource> = alloc::sync::Arc::new(InodeSource(inode));
     Ok(if shared {
         VmaBacking::Shared { object: linux_object::mm::SharedObject::new(Some((source, offset as u64))), first_page: 0 }

@@ -88,20 +88,29 @@ pub struct ProcFile {
     write: Option<Writer>,
     /// Mode 0400 instead of 0444.
     private: bool,
+    /// What mmap(2) says: `ENODEV` (no `mmap` in the file's operations),
+    /// or `EIO` for the system files made with `proc_create`
+    /// (`proc_reg_mmap` without a `proc_mmap`).
+    mmap_error: Errno,
 }
 
 impl ProcFile {
+    /// A system-wide file at the top of /proc (meminfo, stat, …).
+    pub fn system(ino: u64, generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
+        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: None, private: false, mmap_error: Errno::EIO })
+    }
+
     pub fn new(ino: u64, generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: None, private: false })
+        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: None, private: false, mmap_error: Errno::ENODEV })
     }
 
     pub fn owned(ino: u64, owner: (u32, u32), generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None, private: false })
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None, private: false, mmap_error: Errno::ENODEV })
     }
 
     /// A file only its owner may read (mode 0400), like /proc/PID/environ.
     pub fn private(ino: u64, owner: (u32, u32), generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None, private: true })
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None, private: true, mmap_error: Errno::ENODEV })
     }
 
     /// A file with mode 0644 whose writes go to `write`.
@@ -111,11 +120,14 @@ impl ProcFile {
         generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static,
         write: impl Fn(&[u8]) -> Result<usize> + Send + Sync + 'static,
     ) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: Some(Box::new(write)), private: false })
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: Some(Box::new(write)), private: false, mmap_error: Errno::ENODEV })
     }
 }
 
 impl INode for ProcFile {
+    fn mmap_allowed(&self) -> Result<()> {
+        Err(self.mmap_error.into())
+    }
     fn metadata(&self) -> Metadata {
         let perm = if self.private {
             0o400

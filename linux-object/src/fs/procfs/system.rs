@@ -87,7 +87,7 @@ fn filesystems() -> String {
 }
 
 pub fn entries() -> Vec<(String, Arc<dyn INode>)> {
-    let file = |ino: u64, f: fn() -> String| -> Arc<dyn INode> { ProcFile::new(ino, move || Ok(f().into_bytes())) };
+    let file = |ino: u64, f: fn() -> String| -> Arc<dyn INode> { ProcFile::system(ino, move || Ok(f().into_bytes())) };
     alloc::vec![
         ("meminfo".to_string(), file(10, meminfo)),
         ("uptime".to_string(), file(11, uptime)),

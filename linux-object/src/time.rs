@@ -23,10 +23,21 @@ pub const SETTOD_MAX_SEC: u64 = (i64::MAX as u64 / NSEC_PER_SEC) - 30 * 365 * 86
 /// boot (do_settimeofday64: the clock may not go below monotonic time).
 pub fn set_realtime_ns(realtime_ns: u64) -> Result<()> {
     let now = hal().monotonic_ns();
-    if realtime_ns / NSEC_PER_SEC >= SETTOD_MAX_SEC || realtime_ns < now {
+    check_settod(realtime_ns)?;
+    if realtime_ns < now {
         return Err(Errno::EINVAL.into());
     }
     REALTIME_OFFSET_NS.store((realtime_ns - now) as i64, Ordering::Relaxed);
+    Ok(())
+}
+
+/// `timespec64_valid_settod`: a wall-clock time far enough from the end of
+/// the 64-bit nanosecond range; `EINVAL` otherwise. clock_settime(2)
+/// checks this before the caller's privilege.
+pub fn check_settod(realtime_ns: u64) -> Result<()> {
+    if realtime_ns / NSEC_PER_SEC >= SETTOD_MAX_SEC {
+        return Err(Errno::EINVAL.into());
+    }
     Ok(())
 }
 

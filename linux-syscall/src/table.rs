@@ -198,7 +198,7 @@ table! {
     "sched_setaffinity" => misc::sys_sched_setaffinity;
     "arch_prctl" => misc::sys_arch_prctl, "FS/GS bases and GET_CPUID; no SET_CPUID";
     "personality" => misc::sys_personality, "any value is kept, but UNAME26 and PER_LINUX32 do not change uname";
-    "prctl" => misc::sys_prctl, "PR_SET_CHILD_SUBREAPER, names, dumpable; others EINVAL";
+    "prctl" => misc::sys_prctl, "PR_SET/GET_CHILD_SUBREAPER, _PDEATHSIG, _NAME, _DUMPABLE; others EINVAL";
     // time
     "clock_gettime" => time::sys_clock_gettime, "no time-namespace offsets yet";
     "clock_getres" => time::sys_clock_getres;

@@ -69,7 +69,7 @@ static const char *reap(pid_t pid, int *code)
 	*code = -1;
 	if (r != pid || WIFSTOPPED(status)) {
 		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		wait_for(pid, &status, 0); /* bounded: a kernel may never make it reapable */
 		if (r == pid)
 			snprintf(buf, sizeof buf, "stopped by signal %d", WSTOPSIG(status));
 		else

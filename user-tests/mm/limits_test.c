@@ -368,7 +368,7 @@ static int run_elf(const char *path, char *how, size_t n)
 	if (r != c) {
 		if (c > 0) {
 			kill(c, SIGKILL);
-			waitpid(c, NULL, 0);
+			wait_for(c, &status); /* bounded: a kernel may never make it reapable */
 		}
 		snprintf(how, n, c > 0 ? "no status within %d s" : "fork failed", HANG_SECONDS);
 		return -1;

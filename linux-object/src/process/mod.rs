@@ -206,6 +206,10 @@ pub struct Process {
     oom: Mutex<oom::OomAdj>,
     /// The execution domain and its flags (personality(2)); inherited.
     personality: core::sync::atomic::AtomicU32,
+    /// PR_SET_PDEATHSIG: sent when the parent exits; 0 for none. Not
+    /// inherited by fork, cleared by a set-ID execve and by changes of the
+    /// effective IDs.
+    pdeath_signal: core::sync::atomic::AtomicU32,
     /// When the process was created, in ns of CLOCK_MONOTONIC (/proc starttime).
     start_ns: u64,
     /// Set when this process stops using its parent's memory after a
@@ -318,6 +322,7 @@ impl Process {
             nice: core::sync::atomic::AtomicI32::new(parent_nice),
             oom: Mutex::new(parent_oom),
             personality: core::sync::atomic::AtomicU32::new(parent_persona),
+            pdeath_signal: core::sync::atomic::AtomicU32::new(0),
             start_ns: crate::time::monotonic_ns(),
             vfork_done: core::sync::atomic::AtomicBool::new(false),
             vfork_wait: WaitQueue::new(),
@@ -373,6 +378,14 @@ impl Process {
     /// Sets the personality; returns the old one.
     pub fn set_personality(&self, persona: u32) -> u32 {
         self.personality.swap(persona, core::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn pdeath_signal(&self) -> u32 {
+        self.pdeath_signal.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn set_pdeath_signal(&self, sig: u32) {
+        self.pdeath_signal.store(sig, core::sync::atomic::Ordering::Relaxed);
     }
 
     /// Sets the nice value, clamped to -20..=19 as setpriority(2) does.
@@ -860,6 +873,13 @@ impl Process {
                     }
                     reaper.inner.lock().children.extend(kept.iter().cloned());
                     for child in &kept {
+                        // forget_original_parent: the parent-death signal, as
+                        // if sent by the dying parent (SEND_SIG_NOINFO).
+                        let sig = child.pdeath_signal();
+                        if sig != 0 {
+                            let info = SigInfo::user(sig, signal::SI_USER, self.pid_in(child.pid_ns()), self.creds.lock().uid);
+                            child.send_signal_forced(info, self.pid_in(child.pid_ns()) == 0);
+                        }
                         job_control::kill_orphaned_pgrp(child, Some(self));
                     }
                     for (zombie, status) in &zombies {

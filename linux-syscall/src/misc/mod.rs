@@ -157,15 +157,16 @@ pub fn sys_prctl(ctx: &mut Ctx, args: &Args) -> SysResult {
             Ok(0)
         }
         PR_SET_PDEATHSIG => {
+            // "the signal that the calling process will get when its parent
+            // dies" - prctl(2); 0 clears it.
             if args.get(1) > 64 {
                 return_errno!(EINVAL);
             }
-            // TODO(signals): deliver the signal when the parent dies.
-            log::warn!("prctl: PR_SET_PDEATHSIG is recorded but not delivered yet");
-            return_errno!(EINVAL)
+            process.set_pdeath_signal(args.get(1) as u32);
+            Ok(0)
         }
         PR_GET_PDEATHSIG => {
-            UserPtr::<i32>::new(args.get(1)).write(&mut vm_of(ctx)?.lock(), &0)?;
+            UserPtr::<i32>::new(args.get(1)).write(&mut vm_of(ctx)?.lock(), &(process.pdeath_signal() as i32))?;
             Ok(0)
         }
         PR_GET_DUMPABLE => Ok(1),

@@ -41,34 +41,46 @@ pub fn sys_getresgid(ctx: &mut Ctx, args: &Args) -> SysResult {
     write_three(ctx, args, [c.gid, c.egid, c.sgid])
 }
 
-pub fn sys_setuid(ctx: &mut Ctx, args: &Args) -> SysResult {
-    ctx.thread.process().creds.lock().setuid(args.uint(0))?;
+/// Applies a credential change. As Linux's `commit_creds`, a change of
+/// the effective user or group ID clears the parent-death signal
+/// ("the parent-death signal setting is cleared ... when the effective
+/// user ID, effective group ID ... are changed" - prctl(2)).
+fn commit(ctx: &Ctx, change: impl FnOnce(&mut linux_object::process::creds::Credentials) -> linux_object::Result<()>) -> SysResult {
+    let process = ctx.thread.process();
+    let changed = {
+        let mut creds = process.creds.lock();
+        let before = (creds.euid, creds.egid);
+        change(&mut creds)?;
+        before != (creds.euid, creds.egid)
+    };
+    if changed {
+        process.set_pdeath_signal(0);
+    }
     Ok(0)
+}
+
+pub fn sys_setuid(ctx: &mut Ctx, args: &Args) -> SysResult {
+    commit(ctx, |c| c.setuid(args.uint(0)))
 }
 
 pub fn sys_setgid(ctx: &mut Ctx, args: &Args) -> SysResult {
-    ctx.thread.process().creds.lock().setgid(args.uint(0))?;
-    Ok(0)
+    commit(ctx, |c| c.setgid(args.uint(0)))
 }
 
 pub fn sys_setreuid(ctx: &mut Ctx, args: &Args) -> SysResult {
-    ctx.thread.process().creds.lock().setreuid(args.uint(0), args.uint(1))?;
-    Ok(0)
+    commit(ctx, |c| c.setreuid(args.uint(0), args.uint(1)))
 }
 
 pub fn sys_setregid(ctx: &mut Ctx, args: &Args) -> SysResult {
-    ctx.thread.process().creds.lock().setregid(args.uint(0), args.uint(1))?;
-    Ok(0)
+    commit(ctx, |c| c.setregid(args.uint(0), args.uint(1)))
 }
 
 pub fn sys_setresuid(ctx: &mut Ctx, args: &Args) -> SysResult {
-    ctx.thread.process().creds.lock().setresuid(args.uint(0), args.uint(1), args.uint(2))?;
-    Ok(0)
+    commit(ctx, |c| c.setresuid(args.uint(0), args.uint(1), args.uint(2)))
 }
 
 pub fn sys_setresgid(ctx: &mut Ctx, args: &Args) -> SysResult {
-    ctx.thread.process().creds.lock().setresgid(args.uint(0), args.uint(1), args.uint(2))?;
-    Ok(0)
+    commit(ctx, |c| c.setresgid(args.uint(0), args.uint(1), args.uint(2)))
 }
 
 /// getgroups(2): size 0 returns the count; a smaller size is EINVAL.

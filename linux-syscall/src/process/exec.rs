@@ -173,6 +173,8 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
     let mut persona = process.personality() & !crate::misc::PER_MASK;
     if secure {
         persona &= !crate::misc::PER_CLEAR_ON_SETID;
+        // "cleared ... when executing a set-user-ID or set-group-ID binary" - prctl(2).
+        process.set_pdeath_signal(0);
     }
     process.set_personality(persona);
     process.unshare_files();

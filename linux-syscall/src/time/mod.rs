@@ -82,6 +82,8 @@ pub fn sys_clock_settime(ctx: &mut Ctx, args: &Args) -> SysResult {
         clock_now_ns(ctx, clock)?;
         return_errno!(EINVAL);
     }
+    // The value first, then the privilege (do_sys_settimeofday64).
+    time::check_settod(value)?;
     if !ctx.thread.process().creds.lock().is_privileged() {
         return_errno!(EPERM);
     }

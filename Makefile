@@ -5,6 +5,7 @@
 #   make test [ARCH=riscv64]
 #   make test-repeat [ARCH=riscv64] [N=5]     (guest stages N times: flaky checks)
 #   make debug [ARCH=riscv64]                 (QEMU waits for gdb)
+#   make fuzz [ARCH=riscv64] [SECONDS=60] [SEED=..] [MODE=all|generic|ns|signal|mem]
 #   make kernel | rootfs | user-tests | setup | clean
 #
 # Every target that needs tools calls scripts/setup.sh first, which installs
@@ -35,13 +36,15 @@ KERNEL := target/$(RUST_TARGET)/release/nscore
 # The musl cross compiler (zig from PyPI); the same sources build for the
 # host's Linux (reference run) and for nsCore.
 ZIGCC = python3 -m ziglang cc -static -O2 -g0 -Wall -Wextra -Wno-unused-parameter -Iuser-tests/include
-# user-tests/bench holds benchmarks, not tests: they go to /usr/bin.
-USER_TEST_SRCS := $(sort $(filter-out user-tests/bench/%,$(wildcard user-tests/*/*.c)))
-BENCH_SRCS := $(sort $(wildcard user-tests/bench/*.c))
+# user-tests/bench holds benchmarks and user-tests/fuzz the fuzzer, not
+# tests: they go to /usr/bin of the rootfs. The fuzzer is never among the
+# tests the host's Linux runs (it would fuzz the host).
+USER_TEST_SRCS := $(sort $(filter-out user-tests/bench/% user-tests/fuzz/%,$(wildcard user-tests/*/*.c)))
+BENCH_SRCS := $(sort $(wildcard user-tests/bench/*.c user-tests/fuzz/*.c))
 USER_TEST_SCRIPTS := $(sort $(wildcard user-tests/*/*.sh))
 user_test_bins = $(patsubst user-tests/%.c,build/$(1)/user-tests/%,$(USER_TEST_SRCS))
 
-.PHONY: all setup kernel rootfs user-tests run run-linux test test-repeat debug bench syscalls clean
+.PHONY: all setup kernel rootfs user-tests run run-linux test test-repeat fuzz debug bench syscalls clean
 
 all: kernel
 
@@ -51,7 +54,7 @@ setup:
 kernel: setup
 	cargo build -p nscore-kernel --target $(RUST_TARGET) --release
 
-build/%/user-tests/.stamp: $(USER_TEST_SRCS) $(BENCH_SRCS) $(USER_TEST_SCRIPTS) $(wildcard user-tests/include/*.h)
+build/%/user-tests/.stamp: $(USER_TEST_SRCS) $(BENCH_SRCS) $(USER_TEST_SCRIPTS) $(wildcard user-tests/include/*.h user-tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	@set -e; for src in $(USER_TEST_SRCS); do \
 	  out=build/$*/user-tests/$${src#user-tests/}; out=$${out%.c}; mkdir -p $$(dirname $$out); \
@@ -96,6 +99,13 @@ test-repeat: setup
 	@NSCORE_NEED_LINUX=1 scripts/setup.sh $(ARCH)
 	@scripts/setup.sh x86_64 > /dev/null
 	@scripts/test-repeat.sh $(ARCH) $(N)
+
+# The syscall fuzzer in QEMU (as root, then as uid 65534); fails on a
+# panic, a soft lockup, a hang or a failed health check.
+SECONDS ?= 60
+MODE ?= all
+fuzz: kernel rootfs
+	@scripts/fuzz.sh $(ARCH) $(SECONDS) "$(SEED)" $(MODE)
 
 # QEMU waits for gdb on 127.0.0.1:1234 before the first instruction; the
 # printed command attaches with the kernel's symbols (gdb-multiarch for

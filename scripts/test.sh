@@ -11,7 +11,9 @@
 #    corrupt initrd, a panic) ends the way it should.
 # 4. The same user tests on nsCore in QEMU; busybox scenarios.
 # 5. Namespace scenarios on nsCore and on Debian's Linux, outputs compared.
-# 6. On a riscv64 run, the user tests on nsCore x86_64 too.
+# 6. The syscall fuzzer (scripts/fuzz.sh --test): no panic, hang or failed
+#    health check.
+# 7. On a riscv64 run, the user tests and the fuzzer on nsCore x86_64 too.
 set -uo pipefail
 ARCH=${1:-riscv64}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -249,6 +251,27 @@ nsenter -t \$(pidof sleep) -u -p sh -c 'hostname; echo pid=\$\$; readlink /proc/
   fi
 fi
 
+# fuzz_stage ARCH: the syscall fuzzer, fixed seeds plus a fresh one
+# (scripts/fuzz.sh --test); its "ok …"/"FAIL …" lines count.
+fuzz_stage() {
+  local arch=$1 log=build/$1/test-logs/fuzz.log line
+  mkdir -p "build/$arch/test-logs"
+  scripts/fuzz.sh --test "$arch" > "$log" 2>&1
+  while IFS= read -r line; do
+    case "$line" in
+      "ok   fuzz "*) pass "${line#ok   }" ;;
+      "FAIL fuzz "*) fail "${line#FAIL }" ;;
+      "fuzz "*) echo "$line" ;;
+    esac
+  done < "$log"
+  grep -q '^ok   fuzz \|^FAIL fuzz ' "$log" || fail "fuzz ($arch)" "no run finished; see $log"
+}
+
+if [ -f "build/$ARCH/initramfs.cpio" ]; then
+  echo "== the syscall fuzzer on nsCore ($ARCH)"
+  fuzz_stage "$ARCH"
+fi
+
 # A riscv64 run also boots x86_64 and runs the user tests there, so both
 # architectures stay working (`make test ARCH=x86_64` runs everything on it).
 if [ "$ARCH" = riscv64 ]; then
@@ -266,6 +289,8 @@ if [ "$ARCH" = riscv64 ]; then
       fail "user tests on nsCore x86_64" "no test ran (run.sh status $rc); see $LOGDIR/nscore-x86_64-user-tests.log"
     fi
     grep -q 'kernel panic' "$LOGDIR/nscore-x86_64-user-tests.log" && fail "user tests on nsCore x86_64" "the kernel panicked"
+    echo "== x86_64: the syscall fuzzer on nsCore"
+    fuzz_stage x86_64
   fi
 fi
 

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "meminfo.h"
+
 static long long now_ns(void)
 {
 	struct timespec t;
@@ -115,21 +117,6 @@ static void namespace_benchmarks(long scale)
 		waitpid(pid, NULL, 0);
 	}
 	report("clone3-newtime+wait", n, t);
-}
-
-/* MemAvailable from /proc/meminfo, in KiB. */
-static long mem_available_kib(void)
-{
-	char line[128];
-	long kib = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
 }
 
 /* One opendir+readdir pass over /proc; returns the entries seen. */

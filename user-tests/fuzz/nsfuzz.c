@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "meminfo.h"
+
 #include "syscalls.h"
 
 #define MAX_WORKERS 16
@@ -675,20 +677,6 @@ static long long now_ns(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static long mem_available_kib(void)
-{
-	char line[128];
-	long kib = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
 }
 
 static void read_text(const char *path, char *out, size_t size)

@@ -256,4 +256,16 @@ static __attribute__((unused)) pid_t wait_for(pid_t pid, int *status, int flags)
 	return 0;
 }
 
+/* Whether check group `item` was named on the command line (e.g. "1 3"),
+ * or no group was named: a test's checks can be run a few at a time. */
+static __attribute__((unused)) int wanted(int argc, char **argv, int item)
+{
+	if (argc < 2)
+		return 1;
+	for (int i = 1; i < argc; i++)
+		if (atoi(argv[i]) == item)
+			return 1;
+	return 0;
+}
+
 #endif

@@ -540,17 +540,6 @@ static void test_pidns_init_zombie(void)
 	close(zp[0]), close(zp[1]), close(sp[0]), close(sp[1]), close(ready[0]), close(ready[1]);
 }
 
-/* Runs the checks of the items named on the command line (e.g. "1 3"), or all. */
-static int wanted(int argc, char **argv, int item)
-{
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (atoi(argv[i]) == item)
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	/* The last watchdog; every wait below is bounded on its own. */

@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nstest.h"
+#include "nsutil.h"
 
 #define PAGE 4096L
 #define GiB (1024L * 1024L * 1024L)
@@ -45,27 +45,14 @@
 #define TMPFS_MAGIC 0x01021994
 #endif
 
-/* The longest any single wait may take before it counts as a hang. */
-#define HANG_SECONDS 30
+/* How long wait_for (nsutil.h) waits before a child counts as hung. */
+#define HANG_SECONDS 10
 
 static double now_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* waitpid(pid, status, WNOHANG) retried for up to HANG_SECONDS; 0 on a timeout. */
-static pid_t wait_for(pid_t pid, int *status)
-{
-	double end = now_s() + HANG_SECONDS;
-	do {
-		pid_t r = waitpid(pid, status, WNOHANG);
-		if (r != 0 && !(r < 0 && errno == EINTR))
-			return r;
-		usleep(2000);
-	} while (now_s() < end);
-	return 0;
 }
 
 /* A raw mmap(2): the offset reaches the kernel as given, on both architectures. */
@@ -362,13 +349,13 @@ static int run_elf(const char *path, char *how, size_t n)
 	}
 	close(p[1]);
 	int e = 0, status = 0;
-	pid_t r = c > 0 ? wait_for(c, &status) : -1;
+	pid_t r = c > 0 ? wait_for(c, &status, 0) : -1;
 	int failed = read(p[0], &e, sizeof e) == (ssize_t)sizeof e;
 	close(p[0]);
 	if (r != c) {
 		if (c > 0) {
 			kill(c, SIGKILL);
-			wait_for(c, &status); /* bounded: a kernel may never make it reapable */
+			wait_for(c, &status, 0); /* bounded: a kernel may never make it reapable */
 		}
 		snprintf(how, n, c > 0 ? "no status within %d s" : "fork failed", HANG_SECONDS);
 		return -1;
@@ -417,17 +404,6 @@ static void test_huge_bss(void)
 	unlink(path);
 	int st;
 	CHECK_ERR("item 9: no child is left", wait4(-1, &st, WNOHANG, NULL), ECHILD);
-}
-
-/* Runs the checks of the items named on the command line (e.g. "4 9"), or all. */
-static int wanted(int argc, char **argv, int item)
-{
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (atoi(argv[i]) == item)
-			return 1;
-	return 0;
 }
 
 int main(int argc, char **argv)

@@ -80,6 +80,12 @@ pub enum Errno {
     /// (pause, sigsuspend: a signal without a handler, such as SIGCONT,
     /// does not end them).
     ERESTARTNOHAND = 514,
+    /// Kernel-internal: "if no handler ran, continue through
+    /// restart_syscall(2)" with what the call left in the thread's
+    /// restart block (nanosleep, poll and futex waits with a timeout, so
+    /// that time already slept, stopped time included, is not slept again).
+    #[allow(non_camel_case_types)] // Linux's name
+    ERESTART_RESTARTBLOCK = 516,
 }
 
 impl Errno {

@@ -168,6 +168,7 @@ table! {
     "rt_sigpending" => signal::sys_rt_sigpending;
     "rt_sigsuspend" => signal::sys_rt_sigsuspend;
     "rt_sigreturn" => signal::sys_rt_sigreturn;
+    "restart_syscall" => signal::sys_restart_syscall;
     "pause" => signal::sys_pause;
     "kill" => signal::sys_kill;
     "tkill" => signal::sys_tkill;

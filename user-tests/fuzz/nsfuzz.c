@@ -734,7 +734,7 @@ static void take_snapshot(struct snapshot *s)
 {
 	static const char *sysctls[] = { "/proc/sys/kernel/hostname", "/proc/sys/kernel/domainname", "/proc/sys/fs/nr_open",
 		"/proc/sys/kernel/overflowuid", "/proc/sys/fs/overflowgid", "/proc/sys/user/max_uts_namespaces",
-		"/proc/sys/user/max_pid_namespaces", "/proc/sys/kernel/pid_max" };
+		"/proc/sys/user/max_pid_namespaces", "/proc/sys/kernel/pid_max", "/proc/sys/vm/max_map_count" };
 	struct utsname u;
 	uname(&u);
 	snprintf(s->hostname, sizeof s->hostname, "%s", u.nodename);

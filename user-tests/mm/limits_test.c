@@ -1,6 +1,10 @@
 /*
  * limits_test: regression tests for the holes of issue 8 that live in
  * memory, files and time, each checked against Linux:
+ *  - item 3: kernel memory a user sizes is bounded: an address space
+ *    holds at most vm.max_map_count mappings (ENOMEM from mmap(2) past
+ *    it, and from an mprotect(2) or munmap(2) that would split one), as
+ *    do_mmap() and __split_vma() check;
  *  - item 4: mmap(2) of a procfs file fails (ENODEV from do_mmap() for
  *    /proc/PID files, EIO from proc_reg_mmap() for /proc/meminfo), and
  *    /proc stays readable;
@@ -60,6 +64,99 @@ static void *raw_mmap(void *addr, size_t len, int prot, int flags, int fd, unsig
 {
 	long r = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
 	return (void *)r;
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * Item 3: vm.max_map_count. Root lowers it to 1000 for the test (and puts
+ * it back), so the check is quick; others test against the value in
+ * force. Neighbouring mappings alternate PROT_NONE and PROT_READ so that
+ * Linux cannot merge them. Runs in a child: its mappings go with it.
+ */
+static long read_long(const char *path)
+{
+	const char *text = read_file(path);
+	return *text ? atol(text) : -1;
+}
+
+static int write_long(const char *path, long value)
+{
+	int fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	char buf[32];
+	int n = snprintf(buf, sizeof buf, "%ld\n", value);
+	int ok = write(fd, buf, n) == n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static void test_map_count(void)
+{
+	const char *path = "/proc/sys/vm/max_map_count";
+	long saved = read_long(path);
+	CHECK("/proc/sys/vm/max_map_count holds a number", saved > 0);
+	if (saved <= 0)
+		return;
+	long limit = saved;
+	if (geteuid() == 0 && write_long(path, 1000) == 0)
+		limit = 1000;
+	CHECK_ERR("writing it needs privilege, and a number", write_long(path, -5), geteuid() == 0 ? EINVAL : EACCES);
+	if (limit > 200000) {
+		printf("# max_map_count %ld: too many to fill here\n", limit);
+		return;
+	}
+	fflush(stdout);
+	pid_t c = fork();
+	if (c == 0) {
+		long made = 0, err = 0;
+		for (long i = 0; i < limit + 10; i++) {
+			void *p = mmap(NULL, PAGE, i % 2 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED) {
+				err = errno;
+				break;
+			}
+			made++;
+		}
+		/* 1: stopped by ENOMEM near the limit (less what the program
+		 * already had); 2: a split past the limit is ENOMEM too. */
+		int code = 0;
+		if (err != ENOMEM || made > limit || made < limit - 200)
+			code |= 1;
+		char *big = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (big != MAP_FAILED) {
+			code |= 4; /* the limit let one more through */
+		}
+		_exit(code);
+	}
+	int code = wait_code(c);
+	CHECK("mmap fails with ENOMEM at vm.max_map_count mappings", code >= 0 && (code & 1) == 0);
+	CHECK("and no mapping is made past it", code >= 0 && (code & 4) == 0);
+
+	/* A split needs one more mapping: fill up to the limit with a 3-page
+	 * mapping in place, then mprotect/munmap its middle page. */
+	fflush(stdout);
+	c = fork();
+	if (c == 0) {
+		char *big = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		for (long i = 0; i < limit + 10; i++)
+			if (mmap(NULL, PAGE, i % 2 ? PROT_READ : PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
+				break;
+		int code = 0;
+		if (!(mprotect(big + PAGE, PAGE, PROT_NONE) == -1 && errno == ENOMEM))
+			code |= 1;
+		if (!(munmap(big + PAGE, PAGE) == -1 && errno == ENOMEM))
+			code |= 2;
+		if (munmap(big, 3 * PAGE) != 0)
+			code |= 4;
+		_exit(code);
+	}
+	code = wait_code(c);
+	CHECK("mprotect of a middle page past the limit is ENOMEM", code >= 0 && (code & 1) == 0);
+	CHECK("so is munmap of a middle page", code >= 0 && (code & 2) == 0);
+	CHECK("while munmap of a whole mapping works", code >= 0 && (code & 4) == 0);
+	if (limit != saved)
+		CHECK_OK("max_map_count is put back", write_long(path, saved));
 }
 
 /* ------------------------------------------------------------------ */
@@ -416,6 +513,8 @@ int main(int argc, char **argv)
 		CHECK("mkdtemp in /tmp", 0);
 		NST_DONE();
 	}
+	if (wanted(argc, argv, 3))
+		test_map_count();
 	if (wanted(argc, argv, 4))
 		test_proc_mmap();
 	if (wanted(argc, argv, 7)) {

@@ -80,10 +80,17 @@ pub fn deliver_signals(thread: &Arc<Thread>, regs: &mut UserContext, mut interru
         }
         return;
     }
-    // No handler ran: an interrupted restartable call simply runs again.
+    // No handler ran: an interrupted restartable call simply runs again,
+    // and a timed wait continues as restart_syscall(2) from its restart
+    // block (arch/riscv/kernel/signal.c `handle_signal`/`arch_do_signal_or_restart`).
     if let Some(call) = interrupted {
-        if call.errno == Errno::ERESTARTSYS || call.errno == Errno::ERESTARTNOHAND {
-            regs.restart_syscall(call.orig_nr, call.orig_arg0);
+        match call.errno {
+            Errno::ERESTARTSYS | Errno::ERESTARTNOHAND => regs.restart_syscall(call.orig_nr, call.orig_arg0),
+            Errno::ERESTART_RESTARTBLOCK => {
+                let nr = crate::arch::SYSCALL_ARCH.syscall_number("restart_syscall").unwrap_or(call.orig_nr);
+                regs.restart_syscall(nr, call.orig_arg0);
+            }
+            _ => {}
         }
     }
     // A temporary mask (sigsuspend) ends here if no handler took it.

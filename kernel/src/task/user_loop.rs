@@ -89,7 +89,7 @@ fn run_thread() {
                 let mut ctx = Ctx { kernel: &KERNEL, thread: &thread, regs: &mut regs };
                 let ret = dispatch(&mut ctx, nr, args);
                 regs.set_return(ret);
-                for errno in [Errno::ERESTARTSYS, Errno::ERESTARTNOHAND] {
+                for errno in [Errno::ERESTARTSYS, Errno::ERESTARTNOHAND, Errno::ERESTART_RESTARTBLOCK] {
                     if ret == errno.as_syscall_return() as usize {
                         interrupted = Some(Interrupted { errno, orig_arg0: args[0], orig_nr: nr });
                     }

@@ -47,11 +47,19 @@ impl FdTable {
         let fd = (min..limit)
             .find(|&fd| self.entries.get(fd).is_none_or(Option::is_none))
             .ok_or(Errno::EMFILE)?;
-        if fd >= self.entries.len() {
-            self.entries.resize(fd + 1, None);
-        }
+        self.grow_to(fd)?;
         self.entries[fd] = Some(FdEntry { file, cloexec });
         Ok(fd)
+    }
+
+    /// Makes room for descriptor `fd`: `ENOMEM` if the table cannot grow
+    /// (`expand_fdtable`, fs/file.c).
+    fn grow_to(&mut self, fd: Fd) -> Result<()> {
+        if fd >= self.entries.len() {
+            self.entries.try_reserve(fd + 1 - self.entries.len()).map_err(|_| Errno::ENOMEM)?;
+            self.entries.resize(fd + 1, None);
+        }
+        Ok(())
     }
 
     pub fn insert(&mut self, file: Arc<dyn FileLike>, cloexec: bool, limit: usize) -> Result<Fd> {
@@ -64,9 +72,7 @@ impl FdTable {
         if fd >= limit {
             return Err(Errno::EBADF.into());
         }
-        if fd >= self.entries.len() {
-            self.entries.resize(fd + 1, None);
-        }
+        self.grow_to(fd)?;
         Ok(self.entries[fd].replace(FdEntry { file, cloexec }))
     }
 

@@ -124,7 +124,7 @@ impl UserPtr<u8> {
 
     /// Copies `len` bytes from user memory.
     pub fn read_bytes(&self, vm: &mut VmSpace, len: usize) -> Result<Vec<u8>> {
-        let mut buf = vec![0u8; len];
+        let mut buf = super::zeroed_buffer(len)?;
         vm.read_bytes(self.addr, &mut buf)?;
         Ok(buf)
     }

@@ -29,6 +29,16 @@ const MMAP_TOP: usize = USER_STACK_TOP - USER_STACK_SIZE - (16 << 20);
 /// Nothing is mapped below this (catches NULL dereferences); Linux's default
 /// `vm.mmap_min_addr` is 64 KiB.
 pub const MMAP_MIN_ADDR: usize = 0x10000;
+/// How many mappings one address space may have: `vm.max_map_count`'s
+/// default (`DEFAULT_MAX_MAP_COUNT`, include/linux/mm.h). Each VMA is
+/// kernel heap, so an unbounded count would let one process exhaust it.
+pub const DEFAULT_MAX_MAP_COUNT: u64 = 65530;
+/// /proc/sys/vm/max_map_count (root may change it).
+pub static MAX_MAP_COUNT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(DEFAULT_MAX_MAP_COUNT);
+
+fn max_map_count() -> usize {
+    MAX_MAP_COUNT.load(core::sync::atomic::Ordering::Relaxed) as usize
+}
 
 /// The kind of access that faulted (or that a kernel copy performs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +115,10 @@ impl VmSpace {
         if !self.is_free(vma.start, vma.end) {
             return Err(Error::with_message(Errno::EEXIST, "mapping overlaps an existing one"));
         }
+        // do_mmap: "Too many mappings?"
+        if self.vmas.len() > max_map_count() {
+            return Err(Error::with_message(Errno::ENOMEM, "vm.max_map_count reached"));
+        }
         self.vmas.insert(vma.start, vma);
         Ok(())
     }
@@ -158,14 +172,20 @@ impl VmSpace {
         Ok(start)
     }
 
-    /// Cuts VMAs so that `va` is a boundary.
-    fn split_at(&mut self, va: usize) {
-        let Some(vma) = self.find_mut(va) else { return };
+    /// Cuts VMAs so that `va` is a boundary: `ENOMEM` if that would take
+    /// the count past [`MAX_MAP_COUNT`] (`__split_vma`, mm/vma.c).
+    fn split_at(&mut self, va: usize) -> Result<()> {
+        let count = self.vmas.len();
+        let Some(vma) = self.find_mut(va) else { return Ok(()) };
         if vma.start == va {
-            return;
+            return Ok(());
+        }
+        if count >= max_map_count() {
+            return Err(Error::with_message(Errno::ENOMEM, "vm.max_map_count reached"));
         }
         let right = vma.split_off(va);
         self.vmas.insert(va, right);
+        Ok(())
     }
 
     /// munmap(2): removes every page and mapping in `[addr, addr+len)`.
@@ -178,8 +198,8 @@ impl VmSpace {
             .and_then(|l| addr.checked_add(l))
             .filter(|&e| e <= USER_END)
             .ok_or(Errno::EINVAL)?;
-        self.split_at(addr);
-        self.split_at(end);
+        self.split_at(addr)?;
+        self.split_at(end)?;
         let doomed: alloc::vec::Vec<usize> = self.vmas.range(addr..end).map(|(&start, _)| start).collect();
         for start in doomed {
             if let Some(vma) = self.vmas.remove(&start) {
@@ -208,8 +228,8 @@ impl VmSpace {
                 None => return Err(Errno::ENOMEM.into()),
             }
         }
-        self.split_at(addr);
-        self.split_at(end);
+        self.split_at(addr)?;
+        self.split_at(end)?;
         for vma in self.vmas.range_mut(addr..end).map(|(_, v)| v) {
             vma.prot = prot;
             for (&va, frame) in &vma.pages {
@@ -523,6 +543,29 @@ mod tests {
         let mut buf = [0u8; 6];
         parent.read_bytes(va + 10, &mut buf).unwrap();
         assert_eq!(&buf, b"shared");
+    }
+
+    #[test]
+    fn the_mapping_count_is_bounded_by_max_map_count() {
+        let mut vm = VmSpace::new();
+        let two = anon(&mut vm, 2 * PAGE_SIZE, Prot::READ);
+        // Fixed addresses keep the test fast (no free-range search).
+        let page = |i: usize| MMAP_MIN_ADDR + 2 * i * PAGE_SIZE;
+        let mut made = 1;
+        while vm.mmap(page(made), PAGE_SIZE, Prot::READ, true, false, VmaBacking::Anonymous, String::new()).is_ok() {
+            made += 1;
+        }
+        // do_mmap refuses only once the count is past the limit.
+        assert_eq!(made, DEFAULT_MAX_MAP_COUNT as usize + 1);
+        let err = vm.mmap(page(made + 1), PAGE_SIZE, Prot::READ, true, false, VmaBacking::Anonymous, String::new()).unwrap_err();
+        assert_eq!(err.errno, Errno::ENOMEM);
+        // Splitting needs one more: ENOMEM, and nothing changed.
+        assert_eq!(vm.mprotect(two, PAGE_SIZE, Prot::READ | Prot::WRITE).unwrap_err().errno, Errno::ENOMEM);
+        assert_eq!(vm.munmap(two + PAGE_SIZE, PAGE_SIZE).unwrap_err().errno, Errno::ENOMEM);
+        assert_eq!(vm.vmas().count(), DEFAULT_MAX_MAP_COUNT as usize + 1);
+        // Unmapping whole mappings always works.
+        vm.munmap(two, 2 * PAGE_SIZE).unwrap();
+        assert_eq!(vm.vmas().count(), DEFAULT_MAX_MAP_COUNT as usize);
     }
 
     #[test]

@@ -120,7 +120,7 @@ impl ElfFile {
             return Ok(self.head[offset..end].to_vec());
         }
         let source = self.source.as_ref().ok_or(noexec("segment outside the file"))?;
-        let mut out = alloc::vec![0u8; len];
+        let mut out = crate::mm::zeroed_buffer(len)?;
         if source.read_at(offset as u64, &mut out)? != len {
             return Err(noexec("the file changed while loading"));
         }

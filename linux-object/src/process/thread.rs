@@ -52,6 +52,8 @@ struct ThreadInner {
     /// set_robust_list(2): (head, len).
     robust_list: (usize, usize),
     exited: bool,
+    /// What restart_syscall(2) continues (`restart_block`).
+    restart: Option<crate::signal::restart::RestartBlock>,
 }
 
 impl Thread {
@@ -271,6 +273,18 @@ impl Thread {
     /// Whether the thread has exited (it returns to user mode no more).
     pub fn is_exited(&self) -> bool {
         self.inner.lock().exited
+    }
+
+    /// Records how an interrupted timed wait continues (a call that
+    /// returns `ERESTART_RESTARTBLOCK` sets it first).
+    pub fn set_restart_block(&self, block: crate::signal::restart::RestartBlock) {
+        self.inner.lock().restart = Some(block);
+    }
+
+    /// Takes the restart block: restart_syscall(2) uses it once;
+    /// rt_sigreturn drops it.
+    pub fn take_restart_block(&self) -> Option<crate::signal::restart::RestartBlock> {
+        self.inner.lock().restart.take()
     }
 
     pub fn set_robust_list(&self, head: usize, len: usize) {

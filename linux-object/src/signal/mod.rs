@@ -2,6 +2,8 @@
 //! sigaction(2), sigprocmask(2). Mirrors kernel/signal.c's data; the kernel
 //! builds the frames (arch-specific), linux-syscall has the syscalls.
 
+pub mod restart;
+
 use alloc::collections::VecDeque;
 
 use crate::error::{Errno, Result};

@@ -18,7 +18,7 @@ use crate::{Args, Ctx, SysResult, vm_of};
 pub fn sys_getdents64(ctx: &mut Ctx, args: &Args) -> SysResult {
     let file = file_of(ctx, args.int(0))?;
     let len = args.get(2).min(1 << 20);
-    let mut buf = alloc::vec![0u8; len];
+    let mut buf = linux_object::mm::zeroed_buffer(len)?;
     let n = file.getdents64(&mut buf)?;
     UserPtr::<u8>::new(args.get(1)).write_bytes(&mut vm_of(ctx)?.lock(), &buf[..n])?;
     Ok(n)

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 
 use linux_object::fs::file::{FileLike, PollEvents};
 use linux_object::mm::user::UserPtr;
+use linux_object::signal::restart::RestartBlock;
 use linux_object::time;
 use linux_object::{Result, return_errno};
 
@@ -54,8 +55,8 @@ fn do_poll(ctx: &Ctx, fds_addr: usize, nfds: usize, deadline: Option<u64>) -> Sy
         return_errno!(EINVAL);
     }
     let raw = UserPtr::<u8>::new(fds_addr).read_bytes(&mut vm_of(ctx)?.lock(), nfds * 8)?;
-    let mut files = Vec::with_capacity(nfds);
-    let mut wanted = Vec::with_capacity(nfds);
+    let mut files = linux_object::mm::try_vec_with_capacity(nfds)?;
+    let mut wanted = linux_object::mm::try_vec_with_capacity(nfds)?;
     for i in 0..nfds {
         let fd = i32::from_le_bytes([raw[8 * i], raw[8 * i + 1], raw[8 * i + 2], raw[8 * i + 3]]);
         let events = u16::from_le_bytes([raw[8 * i + 4], raw[8 * i + 5]]);
@@ -112,16 +113,23 @@ pub fn sys_ppoll(ctx: &mut Ctx, args: &Args) -> SysResult {
     finish_timeout(ctx, args.get(2), nonzero(deadline, now), false, result)
 }
 
-/// poll(fds, nfds, timeout_ms) on x86_64. With no timeout an interrupted
-/// call restarts unless a handler ran; with one, it fails with `EINTR`
-/// (Linux restarts it for the time left through its restart block, which
-/// nsCore does not have).
+/// poll(fds, nfds, timeout_ms) on x86_64. An interrupted call restarts
+/// unless a handler ran; with a timeout it continues through
+/// restart_syscall(2) for the time left (`do_sys_poll`, fs/select.c).
 pub fn sys_poll(ctx: &mut Ctx, args: &Args) -> SysResult {
     let ms = args.int(2);
     let deadline = (ms >= 0).then(|| time::monotonic_ns().saturating_add(ms as u64 * 1_000_000));
-    match do_poll(ctx, args.get(0), args.get(1), deadline) {
-        Err(e) if e.errno == linux_object::Errno::ERESTARTNOHAND && deadline.is_some() => return_errno!(EINTR),
-        other => other,
+    poll_until(ctx, args.get(0), args.get(1), deadline)
+}
+
+/// poll(2) until `deadline`, and the continuation restart_syscall(2) runs.
+pub(crate) fn poll_until(ctx: &mut Ctx, fds: usize, nfds: usize, deadline: Option<u64>) -> SysResult {
+    match (do_poll(ctx, fds, nfds, deadline), deadline) {
+        (Err(e), Some(deadline)) if e.errno == linux_object::Errno::ERESTARTNOHAND => {
+            ctx.thread.set_restart_block(RestartBlock::Poll { fds, nfds, deadline });
+            return_errno!(ERESTART_RESTARTBLOCK)
+        }
+        (other, _) => other,
     }
 }
 

@@ -1,7 +1,6 @@
 //! read(2), write(2), readv(2), writev(2), pread64, pwrite64, lseek(2),
 //! sendfile(2), truncate(2), ftruncate(2), fsync(2), sync(2).
 
-use alloc::vec;
 use alloc::vec::Vec;
 
 use linux_object::fs::file::{FileLike, PollEvents};
@@ -23,7 +22,7 @@ fn read_into(ctx: &Ctx, file: &alloc::sync::Arc<dyn FileLike>, buf: usize, len: 
     let len = len.min(MAX_RW_COUNT).min(CHUNK);
     // A bad buffer fails before anything is taken from the file.
     vm_of(ctx)?.lock().check_writable(buf, len)?;
-    let mut data = vec![0u8; len];
+    let mut data = linux_object::mm::zeroed_buffer(len)?;
     let n = blocking(ctx, file, PollEvents::IN, || match offset {
         Some(off) => file.pread(off, &mut data),
         None => file.read(&mut data),
@@ -118,7 +117,7 @@ fn read_iovecs(ctx: &Ctx, addr: usize, count: usize) -> linux_object::Result<Vec
     let vm = vm_of(ctx)?;
     let mut vm = vm.lock();
     let base = UserPtr::<usize>::new(addr);
-    let mut iov = Vec::with_capacity(count);
+    let mut iov = linux_object::mm::try_vec_with_capacity(count)?;
     let mut total: usize = 0;
     for i in 0..count {
         let ptr = base.add(2 * i)?.read(&mut vm)?;
@@ -180,7 +179,7 @@ pub fn sys_sendfile(ctx: &mut Ctx, args: &Args) -> SysResult {
         Some(value as u64)
     };
     let mut done = 0;
-    let mut buf = vec![0u8; count.min(64 * 1024)];
+    let mut buf = linux_object::mm::zeroed_buffer(count.min(64 * 1024))?;
     while done < count {
         let want = (count - done).min(buf.len());
         let n = match offset {

@@ -38,7 +38,7 @@ pub fn sys_getrandom(ctx: &mut Ctx, args: &Args) -> SysResult {
     // "it may return fewer bytes than requested" - getrandom(2); one call
     // fills at most 1 MiB so the kernel buffer stays small.
     let len = len.min(1 << 20);
-    let mut data = alloc::vec![0u8; len];
+    let mut data = linux_object::mm::zeroed_buffer(len)?;
     hal().fill_random(&mut data);
     UserPtr::<u8>::new(buf).write_bytes(&mut vm_of(ctx)?.lock(), &data)?;
     Ok(len)

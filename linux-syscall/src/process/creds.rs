@@ -1,7 +1,6 @@
 //! Credential and resource-limit syscalls: getuid(2) family, setuid(2)
 //! family, getgroups(2), getrlimit(2)/prlimit(2).
 
-use alloc::vec::Vec;
 
 use linux_object::mm::user::UserPtr;
 use linux_object::process::rlimit::RLimit;
@@ -110,7 +109,7 @@ pub fn sys_setgroups(ctx: &mut Ctx, args: &Args) -> SysResult {
     if !(0..=linux_object::process::creds::NGROUPS_MAX as i32).contains(&size) {
         return_errno!(EINVAL);
     }
-    let mut groups = Vec::with_capacity(size as usize);
+    let mut groups = linux_object::mm::try_vec_with_capacity(size as usize)?;
     {
         let vm = vm_of(ctx)?;
         let mut vm = vm.lock();

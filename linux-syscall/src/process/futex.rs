@@ -6,6 +6,7 @@
 use linux_object::futex::{FUTEXES, FutexKey, Waiter};
 use linux_object::mm::Access;
 use linux_object::mm::user::UserPtr;
+use linux_object::signal::restart::RestartBlock;
 use linux_object::time;
 use linux_object::{Errno, return_errno, return_errno_with_message};
 
@@ -79,46 +80,7 @@ pub fn sys_futex(ctx: &mut Ctx, args: &Args) -> SysResult {
                     (_, false) => ns,
                 })
             };
-            let key = futex_key(ctx, addr, private)?;
-            let mut waiter: Option<alloc::sync::Arc<Waiter>> = None;
-            let mut mismatch = false;
-            let mut fault = None;
-            let result = ctx.kernel.block_on(
-                &mut |waker| match &waiter {
-                    Some(w) => w.is_woken(),
-                    None => {
-                        let w = Waiter::new(waker.clone(), bitset);
-                        let queued = FUTEXES.queue_if(key, &w, || match read_word(ctx, addr) {
-                            Ok(current) => {
-                                mismatch = current != val;
-                                !mismatch
-                            }
-                            Err(err) => {
-                                fault = Some(err);
-                                false
-                            }
-                        });
-                        waiter = Some(w);
-                        !queued
-                    }
-                },
-                deadline,
-            );
-            if let Some(err) = fault {
-                return Err(err);
-            }
-            if mismatch {
-                return_errno!(EAGAIN);
-            }
-            let waiter = waiter.ok_or(Errno::EAGAIN)?;
-            if waiter.is_woken() {
-                return Ok(0);
-            }
-            FUTEXES.dequeue(key, &waiter);
-            match result {
-                BlockResult::TimedOut => return_errno!(ETIMEDOUT),
-                _ => return_errno!(EINTR),
-            }
+            futex_wait(ctx, addr, val, bitset, private, deadline)
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = if cmd == FUTEX_WAKE { FUTEX_BITSET_MATCH_ANY } else { val3 };
@@ -143,5 +105,57 @@ pub fn sys_futex(ctx: &mut Ctx, args: &Args) -> SysResult {
             log::warn!("futex: operation {cmd} is not supported");
             return_errno_with_message!(ENOSYS, "futex operation not supported");
         }
+    }
+}
+
+/// FUTEX_WAIT(_BITSET): sleeps while the word at `addr` holds `val`, until
+/// woken or `deadline` (monotonic ns). Interrupted by a signal it restarts
+/// (`ERESTARTSYS`), or, with a deadline, continues through
+/// restart_syscall(2) so a stop does not lengthen the wait
+/// (`futex_wait`/`futex_wait_restart`, kernel/futex/waitwake.c).
+pub(crate) fn futex_wait(ctx: &mut Ctx, addr: usize, val: u32, bitset: u32, private: bool, deadline: Option<u64>) -> SysResult {
+    let key = futex_key(ctx, addr, private)?;
+    let mut waiter: Option<alloc::sync::Arc<Waiter>> = None;
+    let mut mismatch = false;
+    let mut fault = None;
+    let result = ctx.kernel.block_on(
+        &mut |waker| match &waiter {
+            Some(w) => w.is_woken(),
+            None => {
+                let w = Waiter::new(waker.clone(), bitset);
+                let queued = FUTEXES.queue_if(key, &w, || match read_word(ctx, addr) {
+                    Ok(current) => {
+                        mismatch = current != val;
+                        !mismatch
+                    }
+                    Err(err) => {
+                        fault = Some(err);
+                        false
+                    }
+                });
+                waiter = Some(w);
+                !queued
+            }
+        },
+        deadline,
+    );
+    if let Some(err) = fault {
+        return Err(err);
+    }
+    if mismatch {
+        return_errno!(EAGAIN);
+    }
+    let waiter = waiter.ok_or(Errno::EAGAIN)?;
+    if waiter.is_woken() {
+        return Ok(0);
+    }
+    FUTEXES.dequeue(key, &waiter);
+    match (result, deadline) {
+        (BlockResult::TimedOut, _) => return_errno!(ETIMEDOUT),
+        (_, Some(deadline)) => {
+            ctx.thread.set_restart_block(RestartBlock::Futex { addr, val, bitset, private, deadline });
+            return_errno!(ERESTART_RESTARTBLOCK)
+        }
+        _ => return_errno!(ERESTARTSYS),
     }
 }

@@ -12,6 +12,7 @@ use linux_object::process::{
 use linux_object::signal::{
     self, SI_TKILL, SI_USER, SIGCHLD, SIGCONT, SigAction, SigInfo, SigSet, Signal, apply_mask,
 };
+use linux_object::signal::restart::RestartBlock;
 use linux_object::{Errno, Result, return_errno};
 
 pub use linux_object::signal::check_signal;
@@ -36,7 +37,7 @@ pub fn with_temporary_mask(ctx: &mut Ctx, mask_addr: usize, sigsetsize: usize, c
         signals.mask = mask.without_unblockable();
     }
     let result = call(ctx);
-    let interrupted = matches!(&result, Err(e) if matches!(e.errno, Errno::EINTR | Errno::ERESTARTSYS | Errno::ERESTARTNOHAND));
+    let interrupted = matches!(&result, Err(e) if matches!(e.errno, Errno::EINTR | Errno::ERESTARTSYS | Errno::ERESTARTNOHAND | Errno::ERESTART_RESTARTBLOCK));
     if !interrupted || !ctx.thread.has_pending_signal() {
         let mut signals = ctx.thread.signals();
         if let Some(saved) = signals.saved_mask.take() {
@@ -175,6 +176,9 @@ pub fn sys_rt_sigreturn(ctx: &mut Ctx, _args: &Args) -> SysResult {
         ctx.kernel.restore_signal_frame(ctx.regs, &mut vm)?
     };
     ctx.thread.set_signal_mask(SigSet(mask));
+    // A handler ran, so an interrupted call's continuation is void: a later
+    // restart_syscall(2) fails with EINTR (do_no_restart_syscall).
+    ctx.thread.take_restart_block();
     // The restored registers must come back untouched, return value included.
     Ok(ctx.regs.return_value())
 }
@@ -446,4 +450,19 @@ pub fn kill_group(pgid: Pid, sig: Signal) {
 /// Tells `parent` that `child` changed state (`Process::notify_parent`).
 pub fn notify_parent(parent: &Arc<Process>, child: &Process, signal: Signal, status: WaitStatus) {
     child.notify_parent(parent, signal, status);
+}
+
+/// restart_syscall(2): continues the timed wait a stop interrupted, from
+/// the thread's restart block, with the time already passed deducted
+/// (kernel/signal.c). The return to user mode enters it in place of the
+/// interrupted call; without a block it fails with `EINTR`.
+pub fn sys_restart_syscall(ctx: &mut Ctx, _args: &Args) -> SysResult {
+    match ctx.thread.take_restart_block() {
+        Some(RestartBlock::Sleep { deadline, rem }) => crate::time::sleep_until(ctx, deadline, rem),
+        Some(RestartBlock::Poll { fds, nfds, deadline }) => crate::fs::poll::poll_until(ctx, fds, nfds, Some(deadline)),
+        Some(RestartBlock::Futex { addr, val, bitset, private, deadline }) => {
+            crate::process::futex::futex_wait(ctx, addr, val, bitset, private, Some(deadline))
+        }
+        None => return_errno!(EINTR),
+    }
 }

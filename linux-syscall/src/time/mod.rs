@@ -2,6 +2,7 @@
 //! gettimeofday(2), nanosleep(2), clock_nanosleep(2), times(2).
 
 use linux_object::mm::user::UserPtr;
+use linux_object::signal::restart::RestartBlock;
 use linux_object::time::{self, NSEC_PER_SEC, TimeSpec};
 use linux_object::{return_errno, return_errno_with_message};
 
@@ -109,14 +110,20 @@ pub fn sys_gettimeofday(ctx: &mut Ctx, args: &Args) -> SysResult {
 
 /// Sleeps until `deadline` on the monotonic clock; EINTR (with the time
 /// left written to `rem`, if given) when a signal interrupts.
-fn sleep_until(ctx: &mut Ctx, deadline: u64, rem: usize) -> SysResult {
+/// Sleeps until `deadline` (monotonic ns). Interrupted, it writes the time
+/// left to `rem` (unless 0) and leaves a restart block, so that a stop and
+/// SIGCONT continue the same sleep through restart_syscall(2) while a
+/// handler makes it fail with `EINTR` (`do_nanosleep`,
+/// `nanosleep_restart`, kernel/time/hrtimer.c).
+pub(crate) fn sleep_until(ctx: &mut Ctx, deadline: u64, rem: usize) -> SysResult {
     match ctx.kernel.block_on(&mut |_| false, Some(deadline)) {
         BlockResult::Interrupted => {
             if rem != 0 {
                 let left = deadline.saturating_sub(time::monotonic_ns());
                 write_timespec(ctx, rem, left)?;
             }
-            return_errno!(EINTR)
+            ctx.thread.set_restart_block(RestartBlock::Sleep { deadline, rem });
+            return_errno!(ERESTART_RESTARTBLOCK)
         }
         _ => Ok(0),
     }
@@ -146,8 +153,14 @@ pub fn sys_clock_nanosleep(ctx: &mut Ctx, args: &Args) -> SysResult {
     } else {
         mono.saturating_add(value)
     };
-    // "If TIMER_ABSTIME is specified, then remain is unused."
-    let rem = if flags & TIMER_ABSTIME != 0 { 0 } else { rem };
+    if flags & TIMER_ABSTIME != 0 {
+        // "If TIMER_ABSTIME is specified, then remain is unused", and the
+        // same call can simply run again after a stop.
+        return match ctx.kernel.block_on(&mut |_| false, Some(deadline)) {
+            BlockResult::Interrupted => return_errno!(ERESTARTNOHAND),
+            _ => Ok(0),
+        };
+    }
     sleep_until(ctx, deadline, rem)
 }
 

@@ -77,10 +77,12 @@ impl UserContext {
     pub fn skip_syscall_instruction(&mut self) {
         self.sepc += 4;
     }
-    /// Backs up to re-run the `ecall` (syscall restart), with the first
-    /// argument back in a0 (the return value overwrote it).
-    pub fn restart_syscall(&mut self, _nr: usize, arg0: usize) {
+    /// Backs up to re-run the `ecall` (syscall restart) as syscall `nr`
+    /// (a7: the same call, or restart_syscall), with the first argument
+    /// back in a0 (the return value overwrote it).
+    pub fn restart_syscall(&mut self, nr: usize, arg0: usize) {
         self.sepc -= 4;
+        self.x[17] = nr;
         self.x[10] = arg0;
     }
 

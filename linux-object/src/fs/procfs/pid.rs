@@ -513,7 +513,7 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
                 may_inspect(&process)?;
                 let (start, end) = process.env_range();
                 let Ok(vm) = process.vm() else { return Ok(Vec::new()) };
-                let mut out = alloc::vec![0u8; end.saturating_sub(start).min(1 << 20)];
+                let mut out = crate::mm::zeroed_buffer(end.saturating_sub(start).min(1 << 20))?;
                 vm.lock().read_bytes(start, &mut out)?;
                 Ok(out)
             }),

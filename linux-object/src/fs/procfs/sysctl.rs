@@ -11,6 +11,8 @@
 //!   `fs/overflowgid`: the IDs shown for unmapped users and groups
 //!   (proc_sys_kernel(5), proc_sys_fs(5)); `fs/nr_open`: the ceiling of
 //!   RLIMIT_NOFILE. Root may change them within Linux's ranges.
+//! - `vm/max_map_count`: how many mappings an address space may have
+//!   (proc_sys_vm(5)); root may change it.
 //! - `user/max_<kind>_namespaces`: how many namespaces of each kind a user
 //!   may create (namespaces(7); `namespace::ucounts`).
 
@@ -152,6 +154,14 @@ pub fn sys_dir() -> Arc<dyn INode> {
                 .map(|(i, &kind)| (alloc::format!("max_{}_namespaces", kind.name()), max_namespaces(40 + i as u64, kind)))
                 .collect()
         });
-        alloc::vec![("fs".to_string(), fs), ("kernel".to_string(), kernel), ("user".to_string(), user)]
+        let vm = ProcDir::new(56, (0, 0), 0o555, || -> Vec<(String, Arc<dyn INode>)> {
+            alloc::vec![("max_map_count".to_string(), int_file(57, &crate::mm::MAX_MAP_COUNT, 0..=i32::MAX as u64))]
+        });
+        alloc::vec![
+            ("fs".to_string(), fs),
+            ("kernel".to_string(), kernel),
+            ("user".to_string(), user),
+            ("vm".to_string(), vm),
+        ]
     })
 }

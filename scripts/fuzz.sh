@@ -17,19 +17,25 @@ run_fuzz() {
   local arch=$1 log=$2 seconds=$3 seed=$4 mode=$5
   local half=$(( seconds / 2 > 0 ? seconds / 2 : 1 ))
   local cmd="nsfuzz -m $mode -s $seed -t $half; echo nsfuzz-root-status=\$?; nsfuzz -m $mode -s $((seed + 1)) -t $half -u 65534; echo nsfuzz-user-status=\$?"
-  NSCORE_CMD="$cmd" TIMEOUT=$(( seconds * 3 + 120 )) scripts/run.sh "$arch" > "$log" 2>&1
+  NSCORE_APPEND=stackcheck NSCORE_CMD="$cmd" TIMEOUT=$(( seconds * 3 + 120 )) scripts/run.sh "$arch" > "$log" 2>&1
   local rc=$? why=""
   tr -d '\r' < "$log" | grep -q 'kernel panic' && why="kernel panic"
   tr -d '\r' < "$log" | grep -q 'watchdog: BUG: soft lockup' && why="${why:+$why, }soft lockup"
   grep -q 'run: timed out' "$log" && why="${why:+$why, }hang (timed out)"
   [ "$(tr -d '\r' < "$log" | grep -c '^nsfuzz: health ok')" = 2 ] || why="${why:+$why, }health check: $(tr -d '\r' < "$log" | grep '^nsfuzz: health' | tr '\n' ' ')"
+  local kline used size
+  kline=$(tr -d '\r' < "$log" | grep -a '^kstack: deepest use' | tail -n 1)
+  if [ -n "$kline" ]; then
+    used=$(echo "$kline" | awk '{print $4}') size=$(echo "$kline" | awk '{print $6}')
+    [ $((used * 4)) -ge $((size * 3)) ] && why="${why:+$why, }kernel stack used $used of $size bytes"
+  fi
   [ -z "$why" ] && [ "$rc" = 0 ] && return 0
   echo "fuzz $arch seed $seed mode $mode: ${why:-exit status $rc}; see $log"
   return 1
 }
 
 summary() {
-  tr -d '\r' < "$1" | grep -E '^nsfuzz: [0-9]+ calls' | sed 's/^nsfuzz: //' | tr '\n' ';'
+  tr -d '\r' < "$1" | grep -aE '^nsfuzz: [0-9]+ calls|^kstack: ' | sed 's/^nsfuzz: //' | tr '\n' ';'
 }
 
 if [ "${1:-}" = --test ]; then

@@ -47,7 +47,8 @@ if [ $LINUX = 1 ]; then
   KERNEL=$TOP/.cache/$ARCH/linux-kernel
   APPEND="console=$CONSOLE rdinit=/init panic=-1 quiet"
 else
-  APPEND="LOG=$LOG init=/init"
+  # NSCORE_APPEND: more kernel command-line words (e.g. stackcheck).
+  APPEND="LOG=$LOG init=/init${NSCORE_APPEND:+ $NSCORE_APPEND}"
 fi
 [ -f "$KERNEL" ] || { echo "run: $KERNEL is missing: run 'make kernel' (or 'make setup' for the Linux one)" >&2; exit 2; }
 [ -f "$INITRD" ] || { echo "run: $INITRD is missing: run 'make rootfs'" >&2; exit 2; }

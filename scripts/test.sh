@@ -25,6 +25,21 @@ passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "ok   $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
 
+# check_stack LOG WHERE: a boot with `stackcheck` prints the deepest
+# kernel-stack use at power-off; it must stay under three quarters of the
+# stack (kernel/src/task/mod.rs explains the size).
+check_stack() {
+  local line used size
+  line=$(tr -d '\r' < "$1" | grep -a '^kstack: deepest use' | tail -n 1)
+  if [ -z "$line" ]; then fail "kernel stack depth ($2)" "no kstack line in $1"; return; fi
+  used=$(echo "$line" | awk '{print $4}') size=$(echo "$line" | awk '{print $6}')
+  if [ $((used * 4)) -lt $((size * 3)) ]; then
+    pass "kernel stack depth ($2): $used of $size bytes"
+  else
+    fail "kernel stack depth ($2)" "$used of $size bytes, over three quarters"
+  fi
+}
+
 # Adds the counts of a "N passed, N failed" line (or cargo's summary) in $1.
 count_summary() {
   local line p f
@@ -172,8 +187,9 @@ else
   reject bad-initrd 'kernel panic' "malformed initramfs does not panic"
 
   echo "== user tests on nsCore ($ARCH)"
-  NSCORE_CMD='nscore-run-tests' TIMEOUT=1200 scripts/run.sh "$ARCH" > "$LOGDIR/nscore-user-tests.log" 2>&1
+  NSCORE_APPEND=stackcheck NSCORE_CMD='nscore-run-tests' TIMEOUT=1200 scripts/run.sh "$ARCH" > "$LOGDIR/nscore-user-tests.log" 2>&1
   rc=$?
+  check_stack "$LOGDIR/nscore-user-tests.log" "$ARCH user tests"
   if grep -q '^== exit' "$LOGDIR/nscore-user-tests.log"; then
     count_programs "$LOGDIR/nscore-user-tests.log" nsCore
   else
@@ -281,8 +297,9 @@ if [ "$ARCH" = riscv64 ]; then
   elif ! make --no-print-directory kernel rootfs ARCH=x86_64 > "$LOGDIR/x86_64-build.log" 2>&1; then
     fail "build for x86_64" "see $LOGDIR/x86_64-build.log"
   else
-    NSCORE_CMD='nscore-run-tests' TIMEOUT=1200 scripts/run.sh x86_64 > "$LOGDIR/nscore-x86_64-user-tests.log" 2>&1
+    NSCORE_APPEND=stackcheck NSCORE_CMD='nscore-run-tests' TIMEOUT=1200 scripts/run.sh x86_64 > "$LOGDIR/nscore-x86_64-user-tests.log" 2>&1
     rc=$?
+    check_stack "$LOGDIR/nscore-x86_64-user-tests.log" "x86_64 user tests"
     if grep -q '^== exit' "$LOGDIR/nscore-x86_64-user-tests.log"; then
       count_programs "$LOGDIR/nscore-x86_64-user-tests.log" "nsCore x86_64"
     else

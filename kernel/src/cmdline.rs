@@ -7,6 +7,8 @@
 //! - `watchdog_thresh=SECONDS`: how long the kernel may run without
 //!   progress before the soft-lockup watchdog panics (default 30).
 //! - `init=PATH`: the first user program (PID 1).
+//! - `stackcheck`: measure how deep kernel stacks are used, and print the
+//!   deepest at power-off (`make test` boots with it).
 
 use log::LevelFilter;
 
@@ -17,11 +19,12 @@ pub struct Cmdline<'a> {
     pub watchdog_secs: Option<u64>,
     /// `init=PATH`: the first program to run.
     pub init: Option<&'a str>,
+    pub stack_check: bool,
 }
 
 pub fn parse(cmdline: &str) -> Cmdline<'_> {
     let mut parsed =
-        Cmdline { log_level: LevelFilter::Warn, selftest_panic: false, selftest_lockup: false, watchdog_secs: None, init: None };
+        Cmdline { log_level: LevelFilter::Warn, selftest_panic: false, selftest_lockup: false, watchdog_secs: None, init: None, stack_check: false };
     for word in cmdline.split_ascii_whitespace() {
         match word.split_once('=') {
             Some(("LOG", level)) => match crate::logging::parse_level(level) {
@@ -35,6 +38,7 @@ pub fn parse(cmdline: &str) -> Cmdline<'_> {
                 _ => crate::println!("cmdline: bad watchdog_thresh {secs:?}, keeping the default"),
             },
             Some(("init", path)) => parsed.init = Some(path),
+            None if word == "stackcheck" => parsed.stack_check = true,
             _ => {}
         }
     }

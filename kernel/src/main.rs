@@ -76,6 +76,9 @@ pub fn kernel_main() -> ! {
     if args.selftest_panic {
         panic!("selftest=panic on the command line");
     }
+    if args.stack_check {
+        task::enable_stack_check();
+    }
     if let Some(secs) = args.watchdog_secs {
         backtrace::set_threshold_secs(secs);
     }

@@ -24,6 +24,9 @@
  *    the point of no return and the process dies of SIGSEGV (or, before
  *    it, execve returns ENOMEM). Either way at once; the test writes the
  *    ELF itself, for the architecture it runs on.
+ *    Also item 9's class, a loop whose length a user chooses: sendfile(2)
+ *    of 2 GiB from a sparse file stays killable (SIGKILL ends it at once)
+ *    and lets other processes run meanwhile.
  * Every wait is bounded, so a hang makes a FAIL line; alarm() is the last
  * watchdog. Arguments choose items: "limits_test 4 9" runs items 4 and 9.
  */
@@ -503,6 +506,42 @@ static void test_huge_bss(void)
 	CHECK_ERR("item 9: no child is left", wait4(-1, &st, WNOHANG, NULL), ECHILD);
 }
 
+/*
+ * A copy of MAX_RW_COUNT bytes from a 4 GiB sparse tmpfs file to
+ * /dev/null: long on a slow machine, but killable, and the parent (in
+ * the same CPU) keeps running: it sleeps 300 ms meanwhile and kills the
+ * child, which must be gone within HANG_SECONDS.
+ */
+static void test_long_sendfile(void)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/sparse", tmpfs_dir());
+	int in = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK("a sparse file for sendfile", in >= 0 && ftruncate(in, 4 * GiB) == 0);
+	int out = open("/dev/null", O_WRONLY);
+	fflush(stdout);
+	pid_t c = fork();
+	if (c == 0) {
+		off_t off = 0;
+		syscall(SYS_sendfile, out, in, &off, 0x7ffff000L);
+		_exit(0);
+	}
+	double t0 = now_s();
+	usleep(300 * 1000);
+	CHECK("the parent runs during the copy", now_s() - t0 < HANG_SECONDS);
+	kill(c, SIGKILL);
+	int status = 0;
+	pid_t r = wait_for(c, &status, 0);
+	CHECK("SIGKILL ends a long sendfile at once", r == c);
+	if (r != c) {
+		kill(c, SIGKILL);
+		waitpid(c, &status, 0);
+	}
+	close(in);
+	close(out);
+	unlink(path);
+}
+
 int main(int argc, char **argv)
 {
 	/* The last watchdog; every wait below is bounded on its own. */
@@ -522,8 +561,10 @@ int main(int argc, char **argv)
 		test_clock_settime_limits();
 		test_mmap_offsets();
 	}
-	if (wanted(argc, argv, 9))
+	if (wanted(argc, argv, 9)) {
 		test_huge_bss();
+		test_long_sendfile();
+	}
 	rmdir(work_dir);
 	NST_DONE();
 }

@@ -209,6 +209,7 @@ fn init_exited(thread: &linux_object::process::Thread) {
         linux_object::process::ProcessState::Zombie(WaitStatus::Signaled { signal, .. }) => 128 + signal as u8,
         _ => 1,
     };
+    super::report_stack_depth(Some(&sched::current()));
     crate::println!("nsCore: init exited with status {code}; powering off");
     crate::arch::power::shutdown(code)
 }

@@ -5,7 +5,6 @@
 //! Keeping the chain lets `..` go back up, across the mount boundary to the
 //! directory a mount covers, and never above the process's root (chroot).
 
-use alloc::collections::VecDeque;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -197,42 +196,87 @@ impl Resolver<'_> {
 
     /// One component from `dir`, following a symlink when `follow`.
     fn step(&self, dir: &Path, name: &str, follow: bool, links: &mut usize) -> Result<Path> {
+        match self.lookup(dir, name, follow, links)? {
+            Step::At(path) => Ok(path),
+            Step::Link(target) => self.follow_link(dir, &target, links),
+        }
+    }
+
+    /// Looks `name` up in `dir`; a symlink to follow comes back as its
+    /// target, counted against `MAX_SYMLINKS`.
+    fn lookup(&self, dir: &Path, name: &str, follow: bool, links: &mut usize) -> Result<Step> {
         self.check_searchable(dir)?;
         match name {
-            "." => return Ok(dir.clone()),
-            ".." => return Ok(dir.parent_within(self.root)),
+            "." => return Ok(Step::At(dir.clone())),
+            ".." => return Ok(Step::At(dir.parent_within(self.root))),
             _ => {}
         }
         let inode = dir.inode().lookup(name)?;
         let child = dir.child(self.tree, name, inode);
         if !follow || child.inode().metadata().kind != FileType::Symlink {
-            return Ok(child);
+            return Ok(Step::At(child));
         }
         *links += 1;
         if *links > MAX_SYMLINKS {
             return Err(Errno::ELOOP.into());
         }
         if let Some(target) = child.inode().magic_target() {
-            return target;
+            return target.map(Step::At);
         }
-        let target = child.inode().read_link()?;
-        self.follow_link(dir, &target, links)
+        Ok(Step::Link(child.inode().read_link()?))
     }
 
     /// Resolves a symlink's `target` relative to the link's directory.
+    /// Links met on the way are expanded in place on an explicit stack
+    /// (Linux's `nd->stack` in fs/namei.c), not by recursion: a chain of
+    /// 40 links costs heap, not kernel stack.
     fn follow_link(&self, dir: &Path, target: &str, links: &mut usize) -> Result<Path> {
+        let mut cur = dir.clone();
+        let mut pending: Vec<LinkWalk> = Vec::new();
+        pending.push(LinkWalk::start(self, &mut cur, target)?);
+        while let Some(walk) = pending.last_mut() {
+            let Some(part) = walk.parts.pop() else {
+                let must_be_dir = walk.must_be_dir;
+                pending.pop();
+                if must_be_dir && cur.inode().metadata().kind != FileType::Directory {
+                    return Err(Errno::ENOTDIR.into());
+                }
+                continue;
+            };
+            match self.lookup(&cur, &part, true, links)? {
+                Step::At(path) => cur = path,
+                Step::Link(target) => pending.push(LinkWalk::start(self, &mut cur, &target)?),
+            }
+        }
+        Ok(cur)
+    }
+}
+
+/// What a lookup found: a place, or a symlink's target still to walk.
+enum Step {
+    At(Path),
+    Link(String),
+}
+
+/// The components of one symlink's target still to walk, last first.
+struct LinkWalk {
+    parts: Vec<String>,
+    /// The target ended in "/": it must name a directory.
+    must_be_dir: bool,
+}
+
+impl LinkWalk {
+    /// Starts walking `target` from `cur` (the link's directory), or from
+    /// the root for an absolute target.
+    fn start(resolver: &Resolver<'_>, cur: &mut Path, target: &str) -> Result<LinkWalk> {
         if target.is_empty() {
             return Err(Errno::ENOENT.into());
         }
-        let mut cur = if target.starts_with('/') { self.root.clone() } else { dir.clone() };
-        let mut parts: VecDeque<&str> = target.split('/').filter(|c| !c.is_empty()).collect();
-        while let Some(part) = parts.pop_front() {
-            cur = self.step(&cur, part, true, links)?;
+        if target.starts_with('/') {
+            *cur = resolver.root.clone();
         }
-        if target.ends_with('/') && cur.inode().metadata().kind != FileType::Directory {
-            return Err(Errno::ENOTDIR.into());
-        }
-        Ok(cur)
+        let parts = target.split('/').filter(|c| !c.is_empty()).rev().map(String::from).collect();
+        Ok(LinkWalk { parts, must_be_dir: target.ends_with('/') })
     }
 }
 
@@ -268,6 +312,26 @@ mod tests {
         fn resolver(&self) -> Resolver<'_> {
             Resolver { tree: &self.tree, root: &self.root, creds: &self.creds }
         }
+    }
+
+    #[test]
+    fn link_chains_expand_in_place_up_to_forty_links() {
+        let w = world();
+        let root = w.tree.root_mount().root().clone();
+        // c0 -> c1 -> ... -> c39 -> a/b: 40 links in all; d0 -> ... one more.
+        for i in 0..40 {
+            let target = if i == 39 { String::from("a/b") } else { alloc::format!("c{}", i + 1) };
+            root.symlink(&alloc::format!("c{i}"), &target, 0, 0).unwrap();
+        }
+        root.symlink("d", "c0", 0, 0).unwrap();
+        // A link in the middle of a target, and a trailing slash.
+        root.symlink("mid", "abs/../b/f", 0, 0).unwrap();
+        root.symlink("slash", "a/b/f/", 0, 0).unwrap();
+        let r = w.resolver();
+        assert_eq!(r.resolve(&w.root, "/c0/f", true).unwrap().absolute(&w.root), "/a/b/f");
+        assert_eq!(r.resolve(&w.root, "/d/f", true).err().unwrap().errno, Errno::ELOOP);
+        assert_eq!(r.resolve(&w.root, "/mid", true).unwrap().absolute(&w.root), "/a/b/f");
+        assert_eq!(r.resolve(&w.root, "/slash", true).err().unwrap().errno, Errno::ENOTDIR);
     }
 
     #[test]

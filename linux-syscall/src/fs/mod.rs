@@ -91,6 +91,16 @@ pub fn nofile_limit(ctx: &Ctx) -> usize {
     ctx.thread.process().rlimits.lock().cur(RLIMIT_NOFILE).min(1 << 20) as usize
 }
 
+/// Between the chunks of a long copy (write, sendfile): lets other tasks
+/// run (`cond_resched`; it also tells the soft-lockup watchdog the kernel
+/// is not stuck) and says whether a signal is pending, in which case the
+/// copy stops and returns what it did so far, as Linux's copy loops check
+/// `signal_pending` (a copy of gigabytes must stay killable).
+pub fn copy_should_stop(ctx: &Ctx) -> bool {
+    ctx.kernel.yield_now();
+    ctx.thread.has_pending_signal()
+}
+
 /// Runs `op` until it stops saying EAGAIN, sleeping on `file` for `events`
 /// in between — unless the file is non-blocking. A signal ends the wait
 /// with EINTR.

@@ -72,7 +72,7 @@ fn write_from(ctx: &Ctx, file: &alloc::sync::Arc<dyn FileLike>, buf: usize, len:
             }
             Err(err) => return Err(err),
         }
-        if len == 0 {
+        if len == 0 || (done < len && super::copy_should_stop(ctx)) {
             break;
         }
     }
@@ -135,14 +135,21 @@ type Transfer = fn(&Ctx, &alloc::sync::Arc<dyn FileLike>, usize, usize, Option<u
 fn vectored(ctx: &Ctx, args: &Args, transfer: Transfer) -> SysResult {
     let file = file_of(ctx, args.int(0))?;
     let iov = read_iovecs(ctx, args.get(1), args.get(2))?;
-    let mut total = 0;
+    let (mut total, mut since_yield) = (0, 0);
     for (buf, len) in iov.into_iter().filter(|&(_, len)| len > 0) {
+        if since_yield >= CHUNK {
+            since_yield = 0;
+            if super::copy_should_stop(ctx) {
+                break;
+            }
+        }
         let n = match transfer(ctx, &file, buf, len, None) {
             Ok(n) => n,
             Err(_) if total > 0 => break,
             Err(err) => return Err(err),
         };
         total += n;
+        since_yield += n;
         if n < len {
             break;
         }
@@ -180,22 +187,40 @@ pub fn sys_sendfile(ctx: &mut Ctx, args: &Args) -> SysResult {
     };
     let mut done = 0;
     let mut buf = linux_object::mm::zeroed_buffer(count.min(64 * 1024))?;
+    // Once something was copied, an error or a signal ends the call with
+    // the count so far (the offset is still updated).
+    let mut chunks = 0u32;
     while done < count {
-        let want = (count - done).min(buf.len());
-        let n = match offset {
-            Some(off) => input.pread(off, &mut buf[..want])?,
-            None => blocking(ctx, &input, PollEvents::IN, || input.read(&mut buf[..want]))?,
-        };
-        if n == 0 {
+        chunks += 1;
+        if done > 0 && chunks % 16 == 0 && super::copy_should_stop(ctx) {
             break;
         }
+        let want = (count - done).min(buf.len());
+        let read = match offset {
+            Some(off) => input.pread(off, &mut buf[..want]),
+            None => blocking(ctx, &input, PollEvents::IN, || input.read(&mut buf[..want])),
+        };
+        let n = match read {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(_) if done > 0 => break,
+            Err(err) => return Err(err),
+        };
         let mut written = 0;
         while written < n {
-            written += blocking(ctx, &out, PollEvents::OUT, || out.write(&buf[written..n]))?;
+            match blocking(ctx, &out, PollEvents::OUT, || out.write(&buf[written..n])) {
+                Ok(0) => break,
+                Ok(w) => written += w,
+                Err(_) if done + written > 0 => break,
+                Err(err) => return Err(err),
+            }
         }
-        done += n;
+        done += written;
         if let Some(off) = offset.as_mut() {
-            *off += n as u64;
+            *off += written as u64;
+        }
+        if written < n {
+            break;
         }
     }
     if let Some(off) = offset {

@@ -13,7 +13,8 @@
 # 5. Namespace scenarios on nsCore and on Debian's Linux, outputs compared.
 # 6. The syscall fuzzer (scripts/fuzz.sh --test): no panic, hang or failed
 #    health check.
-# 7. On a riscv64 run, the user tests and the fuzzer on nsCore x86_64 too.
+# 7. On a riscv64 run, the user tests and the fuzzer on nsCore x86_64 too,
+#    in the background beside stages 3-6 (2 cores: one QEMU each).
 set -uo pipefail
 ARCH=${1:-riscv64}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -110,6 +111,50 @@ else
   count_programs "$LOGDIR/host-user-tests.log" host
 fi
 
+# fuzz_stage ARCH: the syscall fuzzer, fixed seeds plus a fresh one
+# (scripts/fuzz.sh --test); its "ok …"/"FAIL …" lines count.
+fuzz_stage() {
+  local arch=$1 log=build/$1/test-logs/fuzz.log line
+  mkdir -p "build/$arch/test-logs"
+  scripts/fuzz.sh --test "$arch" > "$log" 2>&1
+  while IFS= read -r line; do
+    case "$line" in
+      "ok   fuzz "*) pass "${line#ok   }" ;;
+      "FAIL fuzz "*) fail "${line#FAIL }" ;;
+      "fuzz "*) echo "$line" ;;
+    esac
+  done < "$log"
+  grep -q '^ok   fuzz \|^FAIL fuzz ' "$log" || fail "fuzz ($arch)" "no run finished; see $log"
+}
+
+# x86_64_stages: a riscv64 run also boots x86_64 and runs the user tests
+# and the fuzzer there, so both architectures stay working (`make test
+# ARCH=x86_64` runs everything on it). It runs in the background, beside
+# the riscv64 stages (one QEMU per core), with its own counts, printed
+# last as "x86_64 stages: N passed, N failed".
+x86_64_stages() {
+  passed=0 failed=0
+  echo "== x86_64: the user tests on nsCore"
+  if ! scripts/setup.sh x86_64 > "$LOGDIR/x86_64-setup.log" 2>&1; then
+    fail "setup for x86_64" "see $LOGDIR/x86_64-setup.log"
+  elif ! make --no-print-directory kernel rootfs ARCH=x86_64 > "$LOGDIR/x86_64-build.log" 2>&1; then
+    fail "build for x86_64" "see $LOGDIR/x86_64-build.log"
+  else
+    NSCORE_APPEND=stackcheck NSCORE_CMD='nscore-run-tests' TIMEOUT=1200 scripts/run.sh x86_64 > "$LOGDIR/nscore-x86_64-user-tests.log" 2>&1
+    rc=$?
+    check_stack "$LOGDIR/nscore-x86_64-user-tests.log" "x86_64 user tests"
+    if grep -q '^== exit' "$LOGDIR/nscore-x86_64-user-tests.log"; then
+      count_programs "$LOGDIR/nscore-x86_64-user-tests.log" "nsCore x86_64"
+    else
+      fail "user tests on nsCore x86_64" "no test ran (run.sh status $rc); see $LOGDIR/nscore-x86_64-user-tests.log"
+    fi
+    grep -q 'kernel panic' "$LOGDIR/nscore-x86_64-user-tests.log" && fail "user tests on nsCore x86_64" "the kernel panicked"
+    echo "== x86_64: the syscall fuzzer on nsCore"
+    fuzz_stage x86_64
+  fi
+  echo "x86_64 stages: $passed passed, $failed failed"
+}
+
 echo "== QEMU boot tests ($ARCH)"
 case "$ARCH" in
   riscv64)
@@ -125,6 +170,10 @@ if ! make --no-print-directory kernel rootfs ARCH="$ARCH" > "$LOGDIR/build.log" 
   fail "build kernel and rootfs" "see $LOGDIR/build.log"
   tail -n 20 "$LOGDIR/build.log"
 else
+  if [ "$ARCH" = riscv64 ]; then
+    x86_64_stages > "$LOGDIR/x86_64-stages.out" 2>&1 &
+    X86_64_PID=$!
+  fi
   INITRD=build/$ARCH/initramfs.cpio
   # boot NAME EXPECTED_STATUS APPEND [INITRD|-]: boots once, output in $LOGDIR/boot-NAME.log.
   boot() {
@@ -267,47 +316,20 @@ nsenter -t \$(pidof sleep) -u -p sh -c 'hostname; echo pid=\$\$; readlink /proc/
   fi
 fi
 
-# fuzz_stage ARCH: the syscall fuzzer, fixed seeds plus a fresh one
-# (scripts/fuzz.sh --test); its "ok …"/"FAIL …" lines count.
-fuzz_stage() {
-  local arch=$1 log=build/$1/test-logs/fuzz.log line
-  mkdir -p "build/$arch/test-logs"
-  scripts/fuzz.sh --test "$arch" > "$log" 2>&1
-  while IFS= read -r line; do
-    case "$line" in
-      "ok   fuzz "*) pass "${line#ok   }" ;;
-      "FAIL fuzz "*) fail "${line#FAIL }" ;;
-      "fuzz "*) echo "$line" ;;
-    esac
-  done < "$log"
-  grep -q '^ok   fuzz \|^FAIL fuzz ' "$log" || fail "fuzz ($arch)" "no run finished; see $log"
-}
-
 if [ -f "build/$ARCH/initramfs.cpio" ]; then
   echo "== the syscall fuzzer on nsCore ($ARCH)"
   fuzz_stage "$ARCH"
 fi
 
-# A riscv64 run also boots x86_64 and runs the user tests there, so both
-# architectures stay working (`make test ARCH=x86_64` runs everything on it).
-if [ "$ARCH" = riscv64 ]; then
-  echo "== x86_64: the user tests on nsCore"
-  if ! scripts/setup.sh x86_64 > "$LOGDIR/x86_64-setup.log" 2>&1; then
-    fail "setup for x86_64" "see $LOGDIR/x86_64-setup.log"
-  elif ! make --no-print-directory kernel rootfs ARCH=x86_64 > "$LOGDIR/x86_64-build.log" 2>&1; then
-    fail "build for x86_64" "see $LOGDIR/x86_64-build.log"
+if [ -n "${X86_64_PID:-}" ]; then
+  wait "$X86_64_PID"
+  grep -v '^x86_64 stages: ' "$LOGDIR/x86_64-stages.out"
+  line=$(grep '^x86_64 stages: ' "$LOGDIR/x86_64-stages.out" | tail -n 1)
+  if [ -z "$line" ]; then
+    fail "x86_64 stages" "did not finish; see $LOGDIR/x86_64-stages.out"
   else
-    NSCORE_APPEND=stackcheck NSCORE_CMD='nscore-run-tests' TIMEOUT=1200 scripts/run.sh x86_64 > "$LOGDIR/nscore-x86_64-user-tests.log" 2>&1
-    rc=$?
-    check_stack "$LOGDIR/nscore-x86_64-user-tests.log" "x86_64 user tests"
-    if grep -q '^== exit' "$LOGDIR/nscore-x86_64-user-tests.log"; then
-      count_programs "$LOGDIR/nscore-x86_64-user-tests.log" "nsCore x86_64"
-    else
-      fail "user tests on nsCore x86_64" "no test ran (run.sh status $rc); see $LOGDIR/nscore-x86_64-user-tests.log"
-    fi
-    grep -q 'kernel panic' "$LOGDIR/nscore-x86_64-user-tests.log" && fail "user tests on nsCore x86_64" "the kernel panicked"
-    echo "== x86_64: the syscall fuzzer on nsCore"
-    fuzz_stage x86_64
+    p=${line#x86_64 stages: } p=${p%% passed*} f=${line#*passed, } f=${f%% failed*}
+    passed=$((passed + p)); failed=$((failed + f))
   fi
 fi
 

@@ -493,13 +493,78 @@ static const struct syscall_entry *pick_call(int mode)
 	return &syscalls[0];
 }
 
-/* ns mode also writes random bytes to the writable /proc files. */
+/* ns mode also writes random bytes to the writable files of /proc/sys,
+ * /proc/self and /sys, found at startup (find_writable). A root run puts
+ * the global ones back at the end (restore_writable): later runs and the
+ * health check need a working system. */
+static void read_text(const char *path, char *out, size_t size)
+{
+	out[0] = 0;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	size_t used = 0;
+	long n;
+	while (used + 1 < size && (n = read(fd, out + used, size - 1 - used)) > 0)
+		used += n;
+	out[used] = 0;
+	close(fd);
+}
+
+#define MAX_WRITABLE 256
+static char writable[MAX_WRITABLE][96];
+static char saved_value[MAX_WRITABLE][64];
+static int nwritable;
+
+static void find_writable(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) && nwritable < MAX_WRITABLE) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[96];
+		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+			continue;
+		struct stat st;
+		if (lstat(path, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth > 0)
+			find_writable(path, depth - 1);
+		else if (S_ISREG(st.st_mode) && (st.st_mode & 0222) && strcmp(e->d_name, "mem"))
+			snprintf(writable[nwritable++], sizeof writable[0], "%s", path);
+	}
+	closedir(d);
+}
+
+/* The global files' values, read before a root run and written back after. */
+static void save_writable(void)
+{
+	for (int i = 0; i < nwritable; i++)
+		if (strncmp(writable[i], "/proc/self/", 11))
+			read_text(writable[i], saved_value[i], sizeof saved_value[i]);
+}
+
+static void restore_writable(void)
+{
+	for (int i = 0; i < nwritable; i++) {
+		if (!saved_value[i][0])
+			continue;
+		int fd = open(writable[i], O_WRONLY);
+		if (fd >= 0) {
+			write(fd, saved_value[i], strlen(saved_value[i]));
+			close(fd);
+		}
+	}
+}
+
 static void write_proc_file(void)
 {
-	static const char *files[] = { "/proc/self/oom_score_adj", "/proc/self/timens_offsets", "/proc/self/comm",
-		"/proc/sys/kernel/hostname", "/proc/sys/kernel/domainname", "/proc/sys/kernel/ns_last_pid",
-		"/proc/sys/user/max_uts_namespaces", "/proc/sys/fs/overflowuid", "/proc/sys/kernel/overflowgid" };
-	const char *path = PICK(files);
+	if (!nwritable)
+		return;
+	const char *path = writable[below(nwritable)];
 	/* Outside its own namespaces (unprivileged mode) a worker may try the
 	 * global ones too: they must refuse. */
 	if (!run_uid && !in_own_pidns)
@@ -679,20 +744,6 @@ static long long now_ns(void)
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-static void read_text(const char *path, char *out, size_t size)
-{
-	out[0] = 0;
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return;
-	size_t used = 0;
-	long n;
-	while (used + 1 < size && (n = read(fd, out + used, size - 1 - used)) > 0)
-		used += n;
-	out[used] = 0;
-	close(fd);
-}
-
 /* The processes that existed before the run (they are not ours to kill). */
 static pid_t initial[256];
 static int ninitial;
@@ -818,6 +869,12 @@ int main(int argc, char **argv)
 	mkdir(SCRATCH, 0777);
 	chmod(SCRATCH, 0777);
 	ninitial = list_pids(initial, 256);
+	find_writable("/proc/sys", 4);
+	find_writable("/proc/self", 0);
+	find_writable("/sys", 4);
+	if (!run_uid)
+		save_writable();
+	printf("nsfuzz: %d writable files in /proc/sys, /proc/self and /sys\n", nwritable);
 	static struct snapshot before, after;
 	take_snapshot(&before);
 	/* Warm up the allocator a little, then take the baseline. */
@@ -872,6 +929,8 @@ int main(int argc, char **argv)
 		total_calls += shared[i].calls;
 		kill_worker(i);
 	}
+	if (!run_uid)
+		restore_writable();
 
 	/* Health, in this same boot. 1: every process the run made goes away. */
 	char failure[512] = "";

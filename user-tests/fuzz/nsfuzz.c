@@ -33,6 +33,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -133,6 +134,8 @@ static char *any_path(void)
 		return s;
 	default:
 		snprintf(s, 4200, "%s", PICK(paths));
+		if (!run_uid && !strcmp(s, "/proc/self/exe"))
+			strcpy(s, "/proc/self/cwd"); /* the exe link leads out of root's chroot */
 		return s;
 	}
 }
@@ -144,6 +147,8 @@ static int path_is_scratch(long dirfd, const char *p)
 		return 1; /* not a string of ours: a bad pointer, EFAULT */
 	if (strstr(p, ".."))
 		return 0;
+	if (p[0] == '/' && !scratch[0])
+		return strncmp(p, "/proc", 5) != 0; /* root in its chroot */
 	if (p[0] == '/')
 		return strncmp(p, scratch, strlen(scratch)) == 0;
 	return dirfd == AT_FDCWD || dirfd == scratch_dirfd; /* the cwd is the scratch */
@@ -613,7 +618,7 @@ static void open_pool(void)
 	for (unsigned i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
 		if ((fd = open(dirs[i], O_RDONLY | O_DIRECTORY)) >= 0)
 			fds[nfds++] = dirfds[ndirfds++] = fd;
-	scratch_dirfd = open(scratch, O_RDONLY | O_DIRECTORY);
+	scratch_dirfd = open(scratch[0] ? scratch : "/", O_RDONLY | O_DIRECTORY);
 	if (scratch_dirfd >= 0)
 		fds[nfds++] = dirfds[ndirfds++] = scratch_dirfd;
 	static const char *ns[] = { "uts", "pid", "mnt", "time", "ipc", "net", "user", "cgroup", "pid_for_children", "time_for_children" };
@@ -688,6 +693,7 @@ static void fuzz_loop(struct worker_state *me, int mode)
 static void worker_main(int index, uint64_t seed)
 {
 	struct worker_state *me = &shared[index];
+	signal(SIGHUP, SIG_DFL); /* the parent ignores it (main) */
 	rng = seed | 1;
 	snprintf(scratch, sizeof scratch, "%s/w%d", SCRATCH, index);
 	mkdir(scratch, 0777);
@@ -709,13 +715,38 @@ static void worker_main(int index, uint64_t seed)
 			_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 		}
 		in_own_pidns = 1;
-		mount("proc", "/proc", "proc", 0, NULL); /* this namespace's /proc */
-		char mnt[96];
-		snprintf(mnt, sizeof mnt, "%s/mnt", scratch);
-		mkdir(mnt, 0777);
-		mount("tmpfs", mnt, "tmpfs", 0, "size=1m");
+		/* Root may change any file it can name (chmod through an fd of
+		 * "/", a write to /etc/passwd), so it works in a root of its own
+		 * (chroot(2)): the scratch directory, with this namespace's
+		 * /proc, a small tmpfs, /tmp, /etc/passwd, /dev/null and
+		 * /dev/zero. Two 30-minute runs changed /usr/bin/nsfuzz's mode
+		 * before this. The only way out is a /proc magic link: root's
+		 * path list leaves out /proc/self/exe (any_path). */
+		static const char *dirs[] = { "proc", "dev", "tmp", "etc", "mnt", "bin" };
+		char sub[128];
+		for (unsigned i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+			snprintf(sub, sizeof sub, "%s/%s", scratch, dirs[i]);
+			mkdir(sub, 0777);
+		}
+		snprintf(sub, sizeof sub, "%s/proc", scratch);
+		mount("proc", sub, "proc", 0, NULL); /* this namespace's /proc */
+		snprintf(sub, sizeof sub, "%s/mnt", scratch);
+		mount("tmpfs", sub, "tmpfs", 0, "size=1m");
+		snprintf(sub, sizeof sub, "%s/dev/null", scratch);
+		mknod(sub, S_IFCHR | 0666, makedev(1, 3));
+		snprintf(sub, sizeof sub, "%s/dev/zero", scratch);
+		mknod(sub, S_IFCHR | 0666, makedev(1, 5));
+		snprintf(sub, sizeof sub, "%s/etc/passwd", scratch);
+		int pw = open(sub, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (pw >= 0) {
+			write(pw, "root:x:0:0:root:/:/bin/sh\n", 26);
+			close(pw);
+		}
+		if (chroot(scratch) != 0)
+			_exit(125);
+		scratch[0] = 0; /* scratch paths are now "/a", "/d/e", ... */
 	}
-	if (chdir(scratch) != 0)
+	if (chdir(scratch[0] ? scratch : "/") != 0)
 		_exit(122);
 	int null = open("/dev/null", O_RDWR);
 	dup2(null, 0);
@@ -866,6 +897,12 @@ int main(int argc, char **argv)
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* every orphan comes back to us */
 	signal(SIGPIPE, SIG_IGN);
+	/* A worker's child may join our process group (it is in our
+	 * session), stop, and orphan the group when its parent exits: then
+	 * the kernel sends SIGHUP and SIGCONT to the whole group, us
+	 * included, on Linux as on nsCore (kill_orphaned_pgrp). That is the
+	 * kernel working; we ignore SIGHUP so the run goes on. */
+	signal(SIGHUP, SIG_IGN);
 	mkdir(SCRATCH, 0777);
 	chmod(SCRATCH, 0777);
 	ninitial = list_pids(initial, 256);

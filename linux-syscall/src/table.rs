@@ -105,6 +105,8 @@ table! {
     "sendfile" => fs::rw::sys_sendfile;
     "truncate" => fs::rw::sys_truncate;
     "ftruncate" => fs::rw::sys_ftruncate;
+    "fallocate" => fs::rw::sys_fallocate;
+    "copy_file_range" => fs::rw::sys_copy_file_range;
     "fsync" => fs::rw::sys_fsync;
     "fdatasync" => fs::rw::sys_fsync;
     "sync" => fs::rw::sys_sync;
@@ -180,10 +182,12 @@ table! {
     "waitid" => signal::sys_waitid, "rusage has the CPU times only";
     // memory
     "brk" => mm::sys_brk;
-    "mmap" => mm::sys_mmap, "shared file mappings are written back at unmap, not shared with read(2) before";
+    "mmap" => mm::sys_mmap;
     "munmap" => mm::sys_munmap;
     "mprotect" => mm::sys_mprotect;
+    "mremap" => mm::sys_mremap;
     "msync" => mm::sys_msync;
+    "mincore" => mm::sys_mincore;
     "madvise" => mm::sys_madvise, "only MADV_DONTNEED acts; other advice is accepted";
     // misc
     "uname" => misc::sys_uname;

@@ -111,6 +111,12 @@ fn run_thread() {
                 match result {
                     Ok(_) => {}
                     Err(err) if err.errno == Errno::ENOMEM => out_of_memory(&process),
+                    Err(err) if err.errno == Errno::EIO => {
+                        // A file page past the end of its file (or no room
+                        // for it): VM_FAULT_SIGBUS.
+                        log::info!("pid {}: {:?} fault at {addr:#x}: {} → SIGBUS", process.pid(), access, err);
+                        fault_signal(&thread, SIGBUS, 2, addr); // BUS_ADRERR
+                    }
                     Err(err) => {
                         log::info!(
                             "pid {} tid {}: {:?} fault at {addr:#x} (pc {:#x}): {} → SIGSEGV",

@@ -140,6 +140,9 @@ pub trait FileLike: Send + Sync + Any {
 /// A regular file, directory or symlink (O_PATH) opened through a path.
 pub struct InodeFile {
     path: Path,
+    /// Whether this open holds write access to the inode (opened for
+    /// writing), given back on close.
+    writer: bool,
     /// File position; protected by the mutex (Linux's f_pos_lock).
     offset: Mutex<u64>,
     /// Protected by the mutex (F_SETFL changes it).
@@ -148,8 +151,20 @@ pub struct InodeFile {
 }
 
 impl InodeFile {
+    /// An open file that does not write (read-only, `O_PATH`, nsfs).
     pub fn new(path: Path, flags: OpenFlags) -> Arc<InodeFile> {
-        Arc::new(InodeFile { path, offset: Mutex::new(0), flags: Mutex::new(flags), owner: Default::default() })
+        debug_assert!(!flags.writable() || flags.contains(OpenFlags::PATH));
+        Arc::new(InodeFile { path, writer: false, offset: Mutex::new(0), flags: Mutex::new(flags), owner: Default::default() })
+    }
+
+    /// Opens `path` with `flags`, taking write access when they write:
+    /// `ETXTBSY` if the file is running as a program (`do_dentry_open`).
+    pub fn open(path: Path, flags: OpenFlags) -> Result<Arc<InodeFile>> {
+        let writer = flags.writable() && !flags.contains(OpenFlags::PATH);
+        if writer {
+            path.inode().get_write_access()?;
+        }
+        Ok(Arc::new(InodeFile { path, writer, offset: Mutex::new(0), flags: Mutex::new(flags), owner: Default::default() }))
     }
 
     fn inode_ref(&self) -> &Arc<dyn INode> {
@@ -283,6 +298,28 @@ impl Drop for InodeFile {
     /// Closing the open file releases its OFD and flock locks.
     fn drop(&mut self) {
         super::lock::release_file(self as *const InodeFile as usize);
+        if self.writer {
+            self.path.inode().put_write_access();
+        }
+    }
+}
+
+/// Keeps a file from being written while it runs as a program: made by
+/// execve, held by the address space (`deny_write_access` /
+/// `allow_write_access`).
+pub struct WriteDenial(Arc<dyn INode>);
+
+impl WriteDenial {
+    /// `ETXTBSY` if the file is open for writing.
+    pub fn new(inode: Arc<dyn INode>) -> Result<WriteDenial> {
+        inode.deny_write_access()?;
+        Ok(WriteDenial(inode))
+    }
+}
+
+impl Drop for WriteDenial {
+    fn drop(&mut self) {
+        self.0.allow_write_access();
     }
 }
 
@@ -290,14 +327,20 @@ impl Drop for InodeFile {
 pub struct InodeSource(pub Arc<dyn INode>);
 
 impl crate::mm::MmapSource for InodeSource {
+    fn page(&self, index: u64) -> Result<Arc<crate::mm::Frame>> {
+        self.0.cache_page(index)
+    }
+    fn cached_pages(&self, range: core::ops::Range<u64>, out: &mut Vec<(u64, Arc<crate::mm::Frame>)>) {
+        self.0.cached_pages(range, out)
+    }
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
         self.0.read_at(offset, buf)
     }
-    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize> {
-        self.0.write_at(offset, data)
-    }
     fn size(&self) -> u64 {
         self.0.metadata().size
+    }
+    fn file_id(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const () as usize
     }
 }
 
@@ -332,7 +375,7 @@ mod tests {
         let fs = RamFs::new(RAMFS_MAGIC, 0o755);
         let tree = MountTree::new(fs.root(), "ramfs", "none");
         let root = Path::root_of(&tree);
-        (fs, InodeFile::new(root, flags), tree)
+        (fs, InodeFile::open(root, flags).unwrap(), tree)
     }
 
     #[test]
@@ -367,7 +410,7 @@ mod tests {
         let path = resolve_path(&tree, "f");
         let ro = InodeFile::new(path.clone(), OpenFlags::empty());
         assert_eq!(ro.write(b"x").unwrap_err().errno, Errno::EBADF);
-        let wo = InodeFile::new(path.clone(), OpenFlags::WRONLY | OpenFlags::APPEND);
+        let wo = InodeFile::open(path.clone(), OpenFlags::WRONLY | OpenFlags::APPEND).unwrap();
         f.write_at(0, b"abc").unwrap();
         wo.write(b"de").unwrap();
         assert_eq!(wo.read(&mut [0; 2]).unwrap_err().errno, Errno::EBADF);

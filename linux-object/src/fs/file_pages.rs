@@ -117,6 +117,9 @@ pub struct FilePages {
     size: u64,
     /// Page index → frame; missing pages are holes. Protected by the owner.
     pages: BTreeMap<u64, Arc<Frame>>,
+    /// Whether a page was ever handed to a mapping (Linux's
+    /// `mapping_mapped`): only then must a truncation look for mappings.
+    mapped: bool,
 }
 
 impl FilePages {
@@ -187,7 +190,7 @@ impl FilePages {
             return Ok(frame.clone());
         }
         budget.charge_page()?;
-        let frame = match Frame::new_zeroed() {
+        let frame = match Frame::new_cache() {
             Ok(frame) => Arc::new(frame),
             Err(err) => {
                 budget.uncharge_pages(1);
@@ -199,13 +202,53 @@ impl FilePages {
         Ok(frame)
     }
 
+    /// The frame of page `index` for a page fault (`shmem_fault`): a hole's
+    /// page is allocated and charged. `EIO` when the page starts at or past
+    /// the end of the file (the fault becomes `SIGBUS`), `ENOSPC` past the
+    /// budget, `ENOMEM`.
+    pub fn page_for_fault(&mut self, index: u64, budget: &PageBudget) -> Result<Arc<Frame>> {
+        if index.checked_mul(PAGE_SIZE as u64).is_none_or(|pos| pos >= self.size) {
+            return Err(Errno::EIO.into());
+        }
+        self.mapped = true;
+        self.page_for_write(index, budget)
+    }
+
+    /// The frame of page `index` if it is in memory and within the file,
+    /// allocating nothing: the fault path's first, shared-lock try.
+    pub fn cached_page(&self, index: u64) -> Option<Arc<Frame>> {
+        if !self.mapped || index.checked_mul(PAGE_SIZE as u64).is_none_or(|pos| pos >= self.size) {
+            return None;
+        }
+        self.pages.get(&index).cloned()
+    }
+
+    /// Appends the frames in memory for pages `range` within the file
+    /// (fault-around, `filemap_map_pages`, after a fault has marked the
+    /// file mapped; mincore(2)).
+    pub fn cached_pages(&self, range: core::ops::Range<u64>, out: &mut alloc::vec::Vec<(u64, Arc<Frame>)>) {
+        let last = self.size.div_ceil(PAGE_SIZE as u64);
+        let range = range.start..range.end.min(last);
+        if range.is_empty() {
+            return;
+        }
+        out.extend(self.pages.range(range).map(|(&index, frame)| (index, frame.clone())));
+    }
+
+    /// Whether a mapping may hold pages of this file.
+    pub fn is_mapped(&self) -> bool {
+        self.mapped
+    }
+
     /// Sets the size: pages past the end go, and the tail of the last page
     /// is zeroed so a later growth reads zeros (truncate(2)). `EFBIG` past
-    /// the largest file size.
-    pub fn truncate(&mut self, len: u64, budget: &PageBudget) -> Result<()> {
+    /// the largest file size. Returns the first page index that went, for
+    /// unmapping it (`truncate_pagecache`), if any did.
+    pub fn truncate(&mut self, len: u64, budget: &PageBudget) -> Result<Option<u64>> {
         if len > MAX_FILE_SIZE {
             return Err(Errno::EFBIG.into());
         }
+        let mut shrunk = None;
         if len < self.size {
             let first_gone = len.div_ceil(PAGE_SIZE as u64);
             let gone = self.pages.split_off(&first_gone);
@@ -216,8 +259,65 @@ impl FilePages {
                     frame.write(within, &[0u8; PAGE_SIZE][within..]);
                 }
             }
+            shrunk = Some(first_gone);
         }
         self.size = len;
+        Ok(shrunk)
+    }
+
+    /// Frees the pages wholly inside bytes `offset..offset + len` and zeroes
+    /// the partial pages at either end, keeping the size
+    /// (`FALLOC_FL_PUNCH_HOLE`, `shmem_truncate_range`). Returns the page
+    /// range freed.
+    pub fn punch_hole(&mut self, offset: u64, len: u64, budget: &PageBudget) -> core::ops::Range<u64> {
+        let end = offset.saturating_add(len).min(self.size);
+        if offset >= end {
+            return 0..0;
+        }
+        let (first, last) = (offset.div_ceil(PAGE_SIZE as u64), end / PAGE_SIZE as u64);
+        let doomed: alloc::vec::Vec<u64> = self.pages.range(first..last.max(first)).map(|(&i, _)| i).collect();
+        for index in &doomed {
+            self.pages.remove(index);
+        }
+        self.forget(doomed.len() as u64, budget);
+        // Zero the partial pages at the edges.
+        let zero = [0u8; PAGE_SIZE];
+        let mut pos = offset;
+        while pos < end {
+            let (index, within) = (pos / PAGE_SIZE as u64, (pos % PAGE_SIZE as u64) as usize);
+            let n = ((PAGE_SIZE - within) as u64).min(end - pos) as usize;
+            if let Some(frame) = self.pages.get(&index) {
+                frame.write(within, &zero[..n]);
+            }
+            pos += n as u64;
+        }
+        first..last.max(first)
+    }
+
+    /// Allocates the pages of bytes `offset..offset + len` (fallocate(2)
+    /// mode 0 or `FALLOC_FL_KEEP_SIZE`): all or nothing, so a failure gives
+    /// back what this call took (`ENOSPC`, `ENOMEM`, `EFBIG`). Grows the
+    /// size to the end unless `keep_size`.
+    pub fn allocate(&mut self, offset: u64, len: u64, keep_size: bool, budget: &PageBudget) -> Result<()> {
+        let end = offset.checked_add(len).filter(|&e| e <= MAX_FILE_SIZE).ok_or(Errno::EFBIG)?;
+        let (first, last) = (offset / PAGE_SIZE as u64, end.div_ceil(PAGE_SIZE as u64));
+        let mut added = alloc::vec::Vec::new();
+        for index in first..last {
+            if self.pages.contains_key(&index) {
+                continue;
+            }
+            if let Err(err) = self.page_for_write(index, budget) {
+                for index in &added {
+                    self.pages.remove(index);
+                }
+                self.forget(added.len() as u64, budget);
+                return Err(err);
+            }
+            added.push(index);
+        }
+        if !keep_size {
+            self.size = self.size.max(end);
+        }
         Ok(())
     }
 

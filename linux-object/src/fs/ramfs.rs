@@ -7,12 +7,12 @@ use alloc::string::{String, ToString};
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::any::Any;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 
 use super::cpio;
 use super::file_pages::{FilePages, PageBudget};
 use super::vfs::{
-    DirEntry, FileType, INode, Metadata, RENAME_EXCHANGE, RENAME_NOREPLACE, SetAttr, check_name,
+    DirEntry, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FileType, INode, Metadata, RENAME_EXCHANGE, RENAME_NOREPLACE, SetAttr, check_name,
 };
 use crate::error::{Errno, Error, Result};
 use crate::sync::RwLock;
@@ -68,6 +68,9 @@ pub struct RamInode {
     /// Protected by the lock; directory operations take the directory's lock
     /// then a child's, never the reverse.
     inner: RwLock<Inner>,
+    /// Linux's `i_writecount`: the number of writers when positive, of
+    /// running programs (as a negative count) when negative.
+    write_count: AtomicIsize,
 }
 
 pub const RAMFS_MAGIC: u64 = 0x858458f6;
@@ -204,7 +207,14 @@ impl RamInode {
                 content,
                 parent: Weak::new(),
             }),
+            write_count: AtomicIsize::new(0),
         })
+    }
+
+    /// This file's identity for its mappings: the address of the inode,
+    /// which every `Arc<dyn INode>` of it points to.
+    pub fn file_id(&self) -> usize {
+        self as *const RamInode as usize
     }
 
     fn arc(&self) -> Arc<RamInode> {
@@ -313,9 +323,81 @@ impl INode for RamInode {
         let Content::File(pages) = &mut inner.content else {
             return Err(if inner.kind == FileType::Directory { Errno::EISDIR } else { Errno::EINVAL }.into());
         };
-        pages.truncate(len, &self.fs.budget)?;
+        let gone = pages.truncate(len, &self.fs.budget)?.filter(|_| pages.is_mapped());
         inner.mtime = now();
         inner.ctime = inner.mtime;
+        drop(inner);
+        // Mappings lose the pages past the end, private copies too: a
+        // touch there is SIGBUS (truncate_pagecache, mm/truncate.c). The
+        // address spaces' locks come before this inode's.
+        if let Some(first) = gone {
+            crate::mm::unmap_file_pages(self.file_id(), first..u64::MAX, true);
+        }
+        Ok(())
+    }
+
+    fn get_write_access(&self) -> Result<()> {
+        self.write_count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n >= 0).then_some(n + 1))
+            .map(|_| ())
+            .map_err(|_| Error::with_message(Errno::ETXTBSY, "the file is running as a program"))
+    }
+
+    fn put_write_access(&self) {
+        self.write_count.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    fn deny_write_access(&self) -> Result<()> {
+        self.write_count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n <= 0).then_some(n - 1))
+            .map(|_| ())
+            .map_err(|_| Error::with_message(Errno::ETXTBSY, "the file is open for writing"))
+    }
+
+    fn allow_write_access(&self) {
+        self.write_count.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn cache_page(&self, index: u64) -> Result<Arc<crate::mm::Frame>> {
+        if let Content::File(pages) = &self.inner.read().content {
+            if let Some(frame) = pages.cached_page(index) {
+                return Ok(frame);
+            }
+        }
+        let mut inner = self.inner.write();
+        let Content::File(pages) = &mut inner.content else { return Err(Errno::ENODEV.into()) };
+        pages.page_for_fault(index, &self.fs.budget)
+    }
+
+    fn cached_pages(&self, range: core::ops::Range<u64>, out: &mut Vec<(u64, Arc<crate::mm::Frame>)>) {
+        if let Content::File(pages) = &self.inner.read().content {
+            pages.cached_pages(range, out);
+        }
+    }
+
+    fn fallocate(&self, mode: u32, offset: u64, len: u64) -> Result<()> {
+        let mut inner = self.inner.write();
+        let Content::File(pages) = &mut inner.content else {
+            return Err(if inner.kind == FileType::Directory { Errno::EISDIR } else { Errno::ENODEV }.into());
+        };
+        if mode & FALLOC_FL_PUNCH_HOLE == 0 {
+            pages.allocate(offset, len, mode & FALLOC_FL_KEEP_SIZE != 0, &self.fs.budget)?;
+            inner.ctime = now();
+            if mode & FALLOC_FL_KEEP_SIZE == 0 {
+                inner.mtime = inner.ctime;
+            }
+            return Ok(());
+        }
+        let freed = pages.punch_hole(offset, len, &self.fs.budget);
+        let mapped = pages.is_mapped();
+        inner.mtime = now();
+        inner.ctime = inner.mtime;
+        drop(inner);
+        // Shared mappings lose the freed pages; private copies stay
+        // (shmem_fallocate unmaps with even_cows = 0).
+        if mapped && !freed.is_empty() {
+            crate::mm::unmap_file_pages(self.file_id(), freed, false);
+        }
         Ok(())
     }
 

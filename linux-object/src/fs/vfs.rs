@@ -8,6 +8,7 @@
 
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::any::Any;
 
 use crate::error::{Errno, Result};
@@ -151,6 +152,10 @@ pub struct SetAttr {
     pub mtime: Option<TimeSpec>,
 }
 
+/// fallocate(2) modes (include/uapi/linux/falloc.h).
+pub const FALLOC_FL_KEEP_SIZE: u32 = 1;
+pub const FALLOC_FL_PUNCH_HOLE: u32 = 2;
+
 /// renameat2(2) flags.
 pub const RENAME_NOREPLACE: u32 = 1;
 pub const RENAME_EXCHANGE: u32 = 2;
@@ -229,6 +234,34 @@ pub trait INode: Send + Sync + Any {
     /// `EIO` for /proc's own files, `proc_reg_mmap`).
     fn mmap_allowed(&self) -> Result<()> {
         Err(Errno::ENODEV.into())
+    }
+    /// The page cache frame of page `index`, a hole's page allocated on
+    /// first use (the fault path of a mapping). `EIO` for a page past the
+    /// end of the file; `ENODEV` for files without a page cache.
+    fn cache_page(&self, _index: u64) -> Result<Arc<crate::mm::Frame>> {
+        Err(Errno::ENODEV.into())
+    }
+    /// Appends the cache frames already present for pages `range`
+    /// (fault-around); allocates nothing.
+    fn cached_pages(&self, _range: core::ops::Range<u64>, _out: &mut Vec<(u64, Arc<crate::mm::Frame>)>) {}
+    /// Takes write access for an open for writing or a truncate
+    /// (`get_write_access`): `ETXTBSY` while the file runs as a program.
+    fn get_write_access(&self) -> Result<()> {
+        Ok(())
+    }
+    fn put_write_access(&self) {}
+    /// Keeps writers out while the file runs as a program
+    /// (`deny_write_access`): `ETXTBSY` while it is open for writing.
+    fn deny_write_access(&self) -> Result<()> {
+        Ok(())
+    }
+    fn allow_write_access(&self) {}
+    /// fallocate(2) with `mode` already checked to be 0,
+    /// `FALLOC_FL_KEEP_SIZE`, or `FALLOC_FL_PUNCH_HOLE |
+    /// FALLOC_FL_KEEP_SIZE`: `EOPNOTSUPP` where the file system has no
+    /// such thing.
+    fn fallocate(&self, _mode: u32, _offset: u64, _len: u64) -> Result<()> {
+        Err(Errno::EOPNOTSUPP.into())
     }
     /// The file system this inode belongs to (for statfs and mounts).
     fn fs_magic(&self) -> u64 {

@@ -20,7 +20,10 @@ mod vmspace;
 
 pub use frame::Frame;
 pub use vma::{MmapSource, Prot, SharedObject, Vma, VmaBacking};
-pub use vmspace::{Access, MAX_MAP_COUNT, VmSpace, USER_END, USER_STACK_SIZE, USER_STACK_TOP};
+pub use vmspace::{
+    Access, FAULT_AROUND_PAGES, MAX_MAP_COUNT, USER_END, USER_STACK_SIZE, USER_STACK_TOP, VmSpace, mapped_cache_pages,
+    unmap_file_pages,
+};
 
 pub use crate::hal::PAGE_SIZE;
 

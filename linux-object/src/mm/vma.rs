@@ -20,91 +20,59 @@ bitflags::bitflags! {
     }
 }
 
-/// Something a mapping can read its pages from, and write shared pages back
-/// to: a file, seen through whatever the VFS offers.
+/// A file whose pages can be mapped: its page cache, as a fault handler
+/// sees it (Linux's `address_space` with `vm_operations_struct.fault` and
+/// `.map_pages`, mm/filemap.c; for tmpfs, `shmem_fault`).
+///
+/// Every mapping of a file maps the cache's own frames: a `MAP_SHARED`
+/// mapping writes into them, a `MAP_PRIVATE` one maps them read-only and
+/// copies a page on its first write.
 pub trait MmapSource: Send + Sync {
+    /// The cache frame of page `index`, a hole's page allocated (and
+    /// charged to the file system) on first use. Errors: `EIO` when the
+    /// page lies wholly past the end of the file (the fault gives
+    /// `SIGBUS`), `ENOSPC` past the file system's size (`SIGBUS` too, as
+    /// `shmem_fault`), `ENOMEM`.
+    fn page(&self, index: u64) -> Result<Arc<Frame>>;
+    /// The frames already in the cache for pages `range` within the file's
+    /// size, allocating nothing (fault-around, `filemap_map_pages`).
+    fn cached_pages(&self, range: core::ops::Range<u64>, out: &mut alloc::vec::Vec<(u64, Arc<Frame>)>);
     /// Reads at `offset`; returns the bytes read (short at end of file).
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize>;
-    /// Writes at `offset` (for `MAP_SHARED` write-back).
-    fn write_at(&self, offset: u64, data: &[u8]) -> Result<usize>;
-    /// The file's size, so write-back never extends it.
+    /// The file's size in bytes.
     fn size(&self) -> u64;
+    /// Which file this is, for [`unmap_file_pages`](super::unmap_file_pages)
+    /// after a truncation (the same for every source of one file).
+    fn file_id(&self) -> usize;
 }
 
-/// Pages shared by every mapping of one `MAP_SHARED` object (anonymous
-/// shared memory, or a shared file mapping), across fork.
+/// Pages shared by every mapping of one anonymous `MAP_SHARED` object
+/// (`shmem_zero_setup`'s unnamed tmpfs file), across fork.
 pub struct SharedObject {
     /// Page index → frame. Protected by the mutex.
     pages: Mutex<BTreeMap<usize, Arc<Frame>>>,
-    /// The file behind a shared file mapping and its offset; `None` for
-    /// anonymous shared memory.
-    source: Option<(Arc<dyn MmapSource>, u64)>,
 }
 
 impl SharedObject {
-    pub fn new(source: Option<(Arc<dyn MmapSource>, u64)>) -> Arc<Self> {
-        Arc::new(SharedObject { pages: Mutex::new(BTreeMap::new()), source })
+    pub fn new() -> Arc<Self> {
+        Arc::new(SharedObject { pages: Mutex::new(BTreeMap::new()) })
     }
 
-    /// The frame of page `index`, filled from the file on first use.
+    /// Whether page `index` has a frame yet (mincore(2)).
+    pub fn has_page(&self, index: usize) -> bool {
+        self.pages.lock().contains_key(&index)
+    }
+
+    /// The frame of page `index`, zero-filled on first use.
     pub fn page(&self, index: usize) -> Result<Arc<Frame>> {
         let mut pages = self.pages.lock();
         if let Some(frame) = pages.get(&index) {
             return Ok(frame.clone());
         }
-        let frame = Frame::new_zeroed()?;
-        if let Some((source, offset)) = &self.source {
-            fill_from(&frame, source.as_ref(), offset + (index * PAGE_SIZE) as u64)?;
-        }
-        let frame = Arc::new(frame);
+        let frame = Arc::new(Frame::new_zeroed()?);
         pages.insert(index, frame.clone());
         Ok(frame)
     }
-
-    /// Writes the pages back to the file (munmap, exit). Never extends the
-    /// file: "the file size is not changed" - mmap(2).
-    pub fn write_back(&self) {
-        self.write_back_range(0..usize::MAX);
-    }
-
-    /// Writes back the pages whose index is in `pages` (msync(2)).
-    pub fn write_back_range(&self, pages: core::ops::Range<usize>) {
-        let Some((source, offset)) = &self.source else { return };
-        let size = source.size();
-        let mut buf = [0u8; PAGE_SIZE];
-        for (&index, frame) in self.pages.lock().range(pages) {
-            let pos = offset + (index * PAGE_SIZE) as u64;
-            if pos >= size {
-                continue;
-            }
-            let len = ((size - pos) as usize).min(PAGE_SIZE);
-            frame.read(0, &mut buf[..len]);
-            if let Err(err) = source.write_at(pos, &buf[..len]) {
-                log::warn!("mm: write-back of a shared mapping failed: {err}");
-            }
-        }
-    }
-}
-
-impl Drop for SharedObject {
-    fn drop(&mut self) {
-        self.write_back();
-    }
-}
-
-/// Reads one page of `source` at `offset` into `frame` (the rest stays zero).
-pub(super) fn fill_from(frame: &Frame, source: &dyn MmapSource, offset: u64) -> Result<()> {
-    let mut buf = [0u8; PAGE_SIZE];
-    let mut done = 0;
-    while done < PAGE_SIZE {
-        let n = source.read_at(offset + done as u64, &mut buf[done..])?;
-        if n == 0 {
-            break;
-        }
-        done += n;
-    }
-    frame.write(0, &buf[..done]);
-    Ok(())
 }
 
 /// Where a mapping's pages come from.
@@ -112,13 +80,30 @@ pub(super) fn fill_from(frame: &Frame, source: &dyn MmapSource, offset: u64) -> 
 pub enum VmaBacking {
     /// Private zero-filled memory (heap, stack, `MAP_ANONYMOUS|MAP_PRIVATE`).
     Anonymous,
-    /// A private file mapping: each page starts as a copy of the file at
-    /// `offset` (plus the page's distance from `start`), then is the
-    /// process's own.
-    File { source: Arc<dyn MmapSource>, offset: u64 },
-    /// A shared mapping: page `i` of the range is page `first_page + i` of
-    /// the object.
+    /// A file mapping: page `va` is the file's page at `offset + (va -
+    /// start)`. Shared, the cache's frame is mapped as it is; private, it
+    /// is mapped read-only until the first write copies it.
+    File { source: Arc<dyn MmapSource>, offset: u64, shared: bool },
+    /// Anonymous shared memory: page `i` of the range is page
+    /// `first_page + i` of the object.
     Shared { object: Arc<SharedObject>, first_page: usize },
+}
+
+impl VmaBacking {
+    /// The backing of a mapping that starts `distance` bytes (whole pages)
+    /// into this one's.
+    pub fn shifted(&self, distance: usize) -> VmaBacking {
+        match self {
+            VmaBacking::Anonymous => VmaBacking::Anonymous,
+            // mmap keeps offset + length within the largest file.
+            VmaBacking::File { source, offset, shared } => {
+                VmaBacking::File { source: source.clone(), offset: offset.saturating_add(distance as u64), shared: *shared }
+            }
+            VmaBacking::Shared { object, first_page } => {
+                VmaBacking::Shared { object: object.clone(), first_page: first_page + distance / PAGE_SIZE }
+            }
+        }
+    }
 }
 
 /// One mapping.
@@ -141,8 +126,18 @@ impl Vma {
         Vma { start, end, prot, backing, name, pages: BTreeMap::new() }
     }
 
+    /// Whether stores reach an object other processes see (anonymous
+    /// shared memory, a `MAP_SHARED` file): such pages are never copied.
     pub fn is_shared(&self) -> bool {
-        matches!(self.backing, VmaBacking::Shared { .. })
+        matches!(self.backing, VmaBacking::Shared { .. } | VmaBacking::File { shared: true, .. })
+    }
+
+    /// The file page index behind page `va`, for a file mapping.
+    pub fn file_index(&self, va: usize) -> Option<u64> {
+        match &self.backing {
+            VmaBacking::File { offset, .. } => Some((offset + (va - self.start) as u64) / PAGE_SIZE as u64),
+            _ => None,
+        }
     }
 
     pub fn contains(&self, va: usize) -> bool {
@@ -159,16 +154,7 @@ impl Vma {
     pub(super) fn split_off(&mut self, va: usize) -> Vma {
         debug_assert!(self.start < va && va < self.end && va % PAGE_SIZE == 0);
         let distance = va - self.start;
-        let backing = match &self.backing {
-            VmaBacking::Anonymous => VmaBacking::Anonymous,
-            VmaBacking::File { source, offset } => {
-                // mmap keeps offset + length within the largest file.
-                VmaBacking::File { source: source.clone(), offset: offset.saturating_add(distance as u64) }
-            }
-            VmaBacking::Shared { object, first_page } => {
-                VmaBacking::Shared { object: object.clone(), first_page: first_page + distance / PAGE_SIZE }
-            }
-        };
+        let backing = self.backing.shifted(distance);
         let right = Vma {
             start: va,
             end: self.end,
@@ -181,15 +167,12 @@ impl Vma {
         right
     }
 
-    /// A fresh frame for page `va` of this mapping, as the first touch sees it.
+    /// The frame page `va` of this mapping shows on its first touch: a
+    /// new zeroed one, or the object's or file's own.
     pub(super) fn populate(&self, va: usize) -> Result<Arc<Frame>> {
         match &self.backing {
             VmaBacking::Anonymous => Ok(Arc::new(Frame::new_zeroed()?)),
-            VmaBacking::File { source, offset } => {
-                let frame = Frame::new_zeroed()?;
-                fill_from(&frame, source.as_ref(), offset + (va - self.start) as u64)?;
-                Ok(Arc::new(frame))
-            }
+            VmaBacking::File { source, .. } => source.page(self.file_index(va).unwrap_or(0)),
             VmaBacking::Shared { object, first_page } => {
                 object.page(first_page + (va - self.start) / PAGE_SIZE)
             }

@@ -10,12 +10,15 @@
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::ops::Range;
 
-use super::vma::{Prot, SharedObject, Vma, VmaBacking};
+use super::vma::{Prot, Vma, VmaBacking};
 use super::{Frame, PAGE_SIZE, page_ceil, page_floor};
 use crate::error::{Errno, Error, Result};
 use crate::hal::{MapFlags, PageTable, PhysAddr, hal};
+use crate::sync::Mutex;
 
 /// User addresses are below this (the lower half of Sv39; x86_64 allows more
 /// but we use the same layout on both).
@@ -40,6 +43,54 @@ fn max_map_count() -> usize {
     MAX_MAP_COUNT.load(core::sync::atomic::Ordering::Relaxed) as usize
 }
 
+/// How many pages one file fault maps: the faulting one and the cached
+/// pages around it in an aligned window, as Linux's `fault_around_bytes`
+/// (64 KiB) does in `do_fault_around`, so a program's first run through
+/// its text takes one fault per 16 pages.
+pub const FAULT_AROUND_PAGES: usize = 16;
+
+/// Every address space made with [`VmSpace::into_shared`], so that a
+/// truncated file can be unmapped from all of them (Linux walks the file's
+/// `i_mmap` tree instead; a list of spaces is simpler and truncating a
+/// mapped file is rare).
+static SPACES: Mutex<Spaces> = Mutex::new(Spaces { list: Vec::new(), prune_at: 16 });
+
+struct Spaces {
+    list: Vec<Weak<Mutex<VmSpace>>>,
+    /// Forget the dead when the list reaches this length, then set it to
+    /// twice what is left: amortised O(1) per space.
+    prune_at: usize,
+}
+
+fn live_spaces() -> Vec<Arc<Mutex<VmSpace>>> {
+    SPACES.lock().list.iter().filter_map(Weak::upgrade).collect()
+}
+
+/// Removes the pages of file `file_id` with index in `pages` from every
+/// address space, so the next touch faults: past a truncation that fault
+/// gives `SIGBUS`, in a punched hole it reads zeros. With `even_cows`,
+/// private copies go too (truncation: "unmap_mapping_range(..., even_cows
+/// = 1)" in `truncate_pagecache`); a hole punch keeps them. Call it
+/// without holding the file's lock (the fault path takes a space's lock,
+/// then the file's).
+pub fn unmap_file_pages(file_id: usize, pages: Range<u64>, even_cows: bool) {
+    for space in live_spaces() {
+        space.lock().zap_file(file_id, pages.clone(), even_cows);
+    }
+}
+
+/// Distinct page-cache frames mapped in any address space: /proc/meminfo's
+/// `Mapped`.
+pub fn mapped_cache_pages() -> usize {
+    let mut seen = alloc::collections::BTreeSet::new();
+    for space in live_spaces() {
+        for vma in space.lock().vmas.values() {
+            seen.extend(vma.pages.values().filter(|f| f.is_cache()).map(|f| f.paddr()));
+        }
+    }
+    seen.len()
+}
+
 /// The kind of access that faulted (or that a kernel copy performs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -56,11 +107,33 @@ pub struct VmSpace {
     brk_start: usize,
     /// Current program break (may be unaligned).
     brk: usize,
+    /// What keeps the executable from being written while this space runs
+    /// it (Linux's `mm->exe_file` with its `deny_write_access`): shared by
+    /// the spaces fork copies from this one, let go when the last goes.
+    exe_guard: Option<Arc<dyn core::any::Any + Send + Sync>>,
 }
 
 impl VmSpace {
     pub fn new() -> Self {
-        VmSpace { vmas: BTreeMap::new(), page_table: hal().new_page_table(), brk_start: 0, brk: 0 }
+        VmSpace { vmas: BTreeMap::new(), page_table: hal().new_page_table(), brk_start: 0, brk: 0, exe_guard: None }
+    }
+
+    /// Holds `guard` for as long as this space (and its forks) live.
+    pub fn set_exe_guard(&mut self, guard: Arc<dyn core::any::Any + Send + Sync>) {
+        self.exe_guard = Some(guard);
+    }
+
+    /// This space behind the lock processes share it with, known to
+    /// [`unmap_file_pages`]. Every process's space is made this way.
+    pub fn into_shared(self) -> Arc<Mutex<VmSpace>> {
+        let shared = Arc::new(Mutex::new(self));
+        let mut spaces = SPACES.lock();
+        if spaces.list.len() >= spaces.prune_at {
+            spaces.list.retain(|w| w.strong_count() > 0);
+            spaces.prune_at = (2 * spaces.list.len()).max(16);
+        }
+        spaces.list.push(Arc::downgrade(&shared));
+        shared
     }
 
     /// The value to load into the MMU to run in this space.
@@ -211,6 +284,111 @@ impl VmSpace {
         Ok(())
     }
 
+    /// mremap(2) after its flag checks (`sys_mremap`, mm/mremap.c): resizes
+    /// or moves the mapping at `old` (`old_len` bytes, within one VMA,
+    /// else `EFAULT`) to `new_len` bytes; returns the new address.
+    /// Shrinking unmaps the tail in place; growing extends in place when
+    /// the space after is free, else moves when `may_move` (else
+    /// `ENOMEM`). `fixed` moves to `fixed` exactly, replacing what is
+    /// there; `dont_unmap` leaves the old range mapped but empty. Pages
+    /// move with their mapping: nothing is copied.
+    pub fn mremap(
+        &mut self,
+        old: usize,
+        old_len: usize,
+        new_len: usize,
+        may_move: bool,
+        fixed: Option<usize>,
+        dont_unmap: bool,
+    ) -> Result<usize> {
+        let old_len = page_ceil(old_len).ok_or(Errno::EINVAL)?;
+        let new_len = page_ceil(new_len).filter(|&l| l > 0 && l <= USER_END).ok_or(Errno::EINVAL)?;
+        let old_end = old.checked_add(old_len).filter(|&e| e <= USER_END).ok_or(Errno::EFAULT)?;
+        let vma = self.find(old).ok_or(Error::with_message(Errno::EFAULT, "mremap: nothing mapped at the address"))?;
+        if old_end > vma.end {
+            return Err(Error::with_message(Errno::EFAULT, "mremap: the range spans mappings"));
+        }
+        // An old size of 0 makes a second mapping of the same shared
+        // pages; private memory cannot be duplicated that way.
+        if old_len == 0 && !(vma.is_shared() && may_move) {
+            return Err(Errno::EINVAL.into());
+        }
+        if let Some(to) = fixed {
+            let to_end = to.checked_add(new_len).filter(|&e| e <= USER_END).ok_or(Errno::EINVAL)?;
+            if to % PAGE_SIZE != 0 || (to < old_end.max(old + 1) && old < to_end) {
+                return Err(Errno::EINVAL.into());
+            }
+            self.munmap(to, new_len)?;
+            return self.move_range(old, old_len, to, new_len, dont_unmap);
+        }
+        if dont_unmap {
+            let to = self.find_free_range(new_len).ok_or(Errno::ENOMEM)?;
+            return self.move_range(old, old_len, to, new_len, true);
+        }
+        if new_len <= old_len {
+            if new_len < old_len {
+                self.munmap(old + new_len, old_len - new_len)?;
+            }
+            return Ok(old);
+        }
+        // Grow in place when the mapping ends at old_end and what follows is free.
+        let grow_end = old.checked_add(new_len).filter(|&e| e <= USER_END);
+        if vma.end == old_end && grow_end.is_some_and(|e| self.is_free(old_end, e)) {
+            self.split_at(old)?;
+            let vma = self.vmas.get_mut(&old).expect("split at old");
+            vma.end = old + new_len;
+            return Ok(old);
+        }
+        if !may_move {
+            return Err(Error::with_message(Errno::ENOMEM, "mremap: no room to grow in place"));
+        }
+        let to = self.find_free_range(new_len).ok_or(Errno::ENOMEM)?;
+        self.move_range(old, old_len, to, new_len, false)
+    }
+
+    /// Moves `[from, from + len)` (inside one VMA) to a free `[to, to +
+    /// new_len)`; with `keep_old` the old range stays mapped, emptied
+    /// (`MREMAP_DONTUNMAP`). `len == 0` maps the same object again.
+    fn move_range(&mut self, from: usize, len: usize, to: usize, new_len: usize, keep_old: bool) -> Result<usize> {
+        if len == 0 {
+            let vma = self.find(from).ok_or(Errno::EFAULT)?;
+            let mut copy = Vma::new(to, to + new_len, vma.prot, vma.backing.clone(), vma.name.clone());
+            let distance = from - vma.start;
+            copy.backing = copy.backing.shifted(distance);
+            self.map_fixed(copy)?;
+            return Ok(to);
+        }
+        if self.vmas.len() + 3 > max_map_count() {
+            return Err(Error::with_message(Errno::ENOMEM, "vm.max_map_count reached"));
+        }
+        self.split_at(from)?;
+        self.split_at(from + len)?;
+        let mut moved = self.vmas.remove(&from).expect("split at from");
+        if keep_old {
+            let emptied = Vma::new(moved.start, moved.end, moved.prot, moved.backing.clone(), moved.name.clone());
+            self.vmas.insert(from, emptied);
+        }
+        let pages = core::mem::take(&mut moved.pages);
+        for &va in pages.keys() {
+            self.page_table.unmap(va);
+        }
+        moved.start = to;
+        moved.end = to + new_len;
+        for (va, frame) in pages {
+            let new_va = va - from + to;
+            if new_va >= moved.end {
+                continue; // shrunk while moving
+            }
+            moved.pages.insert(new_va, frame);
+        }
+        for (&va, frame) in &moved.pages {
+            let flags = Self::hw_flags(moved.prot, Self::exclusive(&moved, frame));
+            self.page_table.map(va, frame.paddr(), flags)?;
+        }
+        self.vmas.insert(to, moved);
+        Ok(to)
+    }
+
     /// mprotect(2). Every page of the range must be mapped (`ENOMEM`).
     pub fn mprotect(&mut self, addr: usize, len: usize, prot: Prot) -> Result<()> {
         if addr % PAGE_SIZE != 0 {
@@ -272,7 +450,10 @@ impl VmSpace {
 
     /// The page-fault handler (Linux's `handle_mm_fault`): makes page `va`
     /// present for `access`, copying a shared private page on write.
-    /// Returns the frame's physical address; `EFAULT` means "deliver SIGSEGV".
+    /// Returns the frame's physical address. Errors: `EFAULT` means
+    /// "deliver SIGSEGV", `EIO` "deliver SIGBUS" (a file page past the end
+    /// of its file, or no room for it in its file system), `ENOMEM` no
+    /// memory.
     pub fn handle_fault(&mut self, va: usize, access: Access) -> Result<PhysAddr> {
         let page = page_floor(va);
         let vma = self.find_mut(va).ok_or(Error::with_message(Errno::EFAULT, "no mapping"))?;
@@ -284,24 +465,89 @@ impl VmSpace {
         if !allowed {
             return Err(Error::with_message(Errno::EFAULT, "access not permitted by the mapping"));
         }
+        let mut around = Vec::new();
         match vma.pages.get(&page) {
             Some(frame) if access == Access::Write && !Self::exclusive(vma, frame) => {
-                // Copy-on-write: the page is still shared with another space.
+                // Copy-on-write: the page is still shared with another
+                // space, or is the page cache's own.
                 let copy = Arc::new(frame.duplicate()?);
                 vma.pages.insert(page, copy);
             }
             Some(_) => {}
             None => {
-                let frame = vma.populate(page)?;
+                let frame = vma.populate(page).map_err(|e| match e.errno {
+                    Errno::EIO | Errno::ENOSPC => Error::with_message(Errno::EIO, "file page past the end of the file"),
+                    _ => e,
+                })?;
+                let mut frame = frame;
+                if access == Access::Write && !Self::exclusive(vma, &frame) {
+                    frame = Arc::new(frame.duplicate()?); // a private write's own copy
+                } else if access != Access::Write {
+                    Self::fault_around(vma, page, &mut around);
+                }
                 vma.pages.insert(page, frame);
             }
         }
         // Look the frame up again rather than keep a clone: a clone would
         // count as a second owner and make the page look shared.
+        let vma = self.find(va).expect("the mapping faulted on");
         let frame = &vma.pages[&page];
         let (pa, flags) = (frame.paddr(), Self::hw_flags(vma.prot, Self::exclusive(vma, frame)));
+        // Pages mapped around are the cache's: read-only unless shared.
+        let around_flags = Self::hw_flags(vma.prot, vma.is_shared());
+        for &(va, ref frame) in &around {
+            self.page_table.map(va, frame.paddr(), around_flags)?;
+        }
         self.page_table.map(page, pa, flags)?;
+        if !around.is_empty() {
+            let vma = self.find_mut(va).expect("the mapping faulted on");
+            vma.pages.extend(around);
+        }
         Ok(pa)
+    }
+
+    /// `do_fault_around`: the cached, not yet mapped pages of `vma`'s file
+    /// in the aligned window of [`FAULT_AROUND_PAGES`] around `page`.
+    fn fault_around(vma: &Vma, page: usize, out: &mut Vec<(usize, Arc<Frame>)>) {
+        let VmaBacking::File { source, .. } = &vma.backing else { return };
+        let window = FAULT_AROUND_PAGES * PAGE_SIZE;
+        let lo = (page - page % window).max(vma.start);
+        let hi = (page - page % window).saturating_add(window).min(vma.end);
+        let (Some(first), Some(last)) = (vma.file_index(lo), vma.file_index(hi - PAGE_SIZE)) else { return };
+        let mut cached = Vec::new();
+        source.cached_pages(first..last + 1, &mut cached);
+        for (index, frame) in cached {
+            let va = lo + ((index - first) as usize) * PAGE_SIZE;
+            if va != page && !vma.pages.contains_key(&va) {
+                out.push((va, frame));
+            }
+        }
+    }
+
+    /// Drops the pages of file `file_id` in `pages` (see [`unmap_file_pages`]).
+    fn zap_file(&mut self, file_id: usize, pages: Range<u64>, even_cows: bool) {
+        let mut gone = Vec::new();
+        for vma in self.vmas.values_mut() {
+            let VmaBacking::File { source, .. } = &vma.backing else { continue };
+            if source.file_id() != file_id {
+                continue;
+            }
+            let doomed: Vec<usize> = vma
+                .pages
+                .iter()
+                .filter(|&(&va, frame)| {
+                    vma.file_index(va).is_some_and(|i| pages.contains(&i)) && (even_cows || frame.is_cache())
+                })
+                .map(|(&va, _)| va)
+                .collect();
+            for va in doomed {
+                vma.pages.remove(&va);
+                gone.push(va);
+            }
+        }
+        for va in gone {
+            self.page_table.unmap(va);
+        }
     }
 
     /// dup_mmap: a copy of this space for fork(2). Private pages become
@@ -310,6 +556,7 @@ impl VmSpace {
         let mut child = VmSpace::new();
         child.brk_start = self.brk_start;
         child.brk = self.brk;
+        child.exe_guard = self.exe_guard.clone();
         for vma in self.vmas.values() {
             for (&va, frame) in &vma.pages {
                 let flags = Self::hw_flags(vma.prot, vma.is_shared());
@@ -393,29 +640,43 @@ impl VmSpace {
         }
     }
 
-    /// The shared objects mapped in `[addr, end)`, each with the range of
-    /// its page indices the range covers, and whether every page of the
-    /// range is mapped (msync(2) syncs what is there and reports `ENOMEM`
-    /// for holes). The caller writes back without holding this space's
-    /// lock.
-    pub fn shared_in(&self, addr: usize, end: usize) -> (alloc::vec::Vec<(Arc<SharedObject>, core::ops::Range<usize>)>, bool) {
-        let mut found = alloc::vec::Vec::new();
-        let mut covered = addr;
-        for vma in self.vmas.values() {
-            if vma.end <= addr || vma.start >= end {
-                continue;
-            }
-            if vma.start > covered {
-                break;
-            }
-            covered = vma.end;
-            if let VmaBacking::Shared { object, first_page } = &vma.backing {
-                let from = first_page + (addr.max(vma.start) - vma.start) / PAGE_SIZE;
-                let to = first_page + (end.min(vma.end) - vma.start) / PAGE_SIZE;
-                found.push((object.clone(), from..to));
+    /// Whether every page of `[addr, end)` is mapped (msync(2) and
+    /// mincore(2) give `ENOMEM` otherwise).
+    pub fn covers(&self, addr: usize, end: usize) -> bool {
+        let mut cursor = addr;
+        while cursor < end {
+            match self.find(cursor) {
+                Some(vma) => cursor = vma.end,
+                None => return false,
             }
         }
-        (found, covered >= end)
+        true
+    }
+
+    /// mincore(2) for `[addr, addr + count pages)`, all mapped (the caller
+    /// goes in bounded chunks): whether each page is resident — for a file mapping, whether the file's page is
+    /// in the page cache, mapped here or not (`mincore_page`).
+    pub fn residency(&self, addr: usize, count: usize) -> Vec<bool> {
+        (0..count)
+            .map(|i| {
+                let va = addr + i * PAGE_SIZE;
+                let Some(vma) = self.find(va) else { return false };
+                if vma.pages.contains_key(&va) {
+                    return true;
+                }
+                match (&vma.backing, vma.file_index(va)) {
+                    (VmaBacking::File { source, .. }, Some(index)) => {
+                        let mut found = Vec::new();
+                        source.cached_pages(index..index + 1, &mut found);
+                        !found.is_empty()
+                    }
+                    (VmaBacking::Shared { object, first_page }, _) => {
+                        object.has_page(first_page + (va - vma.start) / PAGE_SIZE)
+                    }
+                    _ => false,
+                }
+            })
+            .collect()
     }
 
     /// MADV_DONTNEED: drops the pages of `[addr, addr+len)`, so private
@@ -478,7 +739,6 @@ mod tests {
     use super::*;
     use crate::mm::MmapSource;
     use std::vec;
-    use std::vec::Vec;
 
     fn anon(vm: &mut VmSpace, len: usize, prot: Prot) -> usize {
         vm.mmap(0, len, prot, false, false, VmaBacking::Anonymous, String::new()).unwrap()
@@ -534,7 +794,7 @@ mod tests {
     #[test]
     fn shared_anonymous_memory_survives_fork() {
         let mut parent = VmSpace::new();
-        let object = super::super::vma::SharedObject::new(None);
+        let object = super::super::vma::SharedObject::new();
         let va = parent
             .mmap(0, PAGE_SIZE, Prot::READ | Prot::WRITE, false, false, VmaBacking::Shared { object, first_page: 0 }, String::new())
             .unwrap();
@@ -611,45 +871,129 @@ mod tests {
         assert_eq!(vm.brk(0x1000), 0x10_0000 + 10, "below the start fails");
     }
 
-    struct Bytes(crate::sync::Mutex<Vec<u8>>);
-    impl MmapSource for Bytes {
-        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-            let data = self.0.lock();
-            let start = (offset as usize).min(data.len());
-            let n = buf.len().min(data.len() - start);
-            buf[..n].copy_from_slice(&data[start..start + n]);
-            Ok(n)
-        }
-        fn write_at(&self, offset: u64, src: &[u8]) -> Result<usize> {
-            let mut data = self.0.lock();
-            data[offset as usize..offset as usize + src.len()].copy_from_slice(src);
-            Ok(src.len())
-        }
-        fn size(&self) -> u64 {
-            self.0.lock().len() as u64
-        }
+    /// A ramfs file holding `data`, and it as a mapping sees it.
+    fn cache_file(data: &[u8]) -> (Arc<dyn crate::fs::vfs::INode>, Arc<dyn MmapSource>) {
+        use crate::fs::vfs::FileType;
+        let fs = crate::fs::ramfs::RamFs::new(crate::fs::ramfs::TMPFS_MAGIC, 0o777);
+        let inode = fs.root().create("f", FileType::Regular, 0o644, 0, 0, 0).unwrap();
+        assert_eq!(inode.write_at(0, data).unwrap(), data.len());
+        let source: Arc<dyn MmapSource> = Arc::new(crate::fs::file::InodeSource(inode.clone()));
+        (inode, source)
+    }
+
+    fn file_map(vm: &mut VmSpace, source: &Arc<dyn MmapSource>, pages: usize, shared: bool) -> usize {
+        let backing = VmaBacking::File { source: source.clone(), offset: 0, shared };
+        vm.mmap(0, pages * PAGE_SIZE, Prot::READ | Prot::WRITE, false, false, backing, String::new()).unwrap()
     }
 
     #[test]
-    fn file_mappings_private_and_shared() {
-        let file = Arc::new(Bytes(crate::sync::Mutex::new(b"0123456789".to_vec())));
+    fn file_mappings_show_the_page_cache() {
+        let (inode, file) = cache_file(b"0123456789");
         let mut vm = VmSpace::new();
-        let private = vm
-            .mmap(0, PAGE_SIZE, Prot::READ | Prot::WRITE, false, false, VmaBacking::File { source: file.clone(), offset: 0 }, String::new())
-            .unwrap();
+        let private = file_map(&mut vm, &file, 1, false);
+        let untouched = file_map(&mut vm, &file, 1, false);
+        let shared = file_map(&mut vm, &file, 1, true);
         let mut buf = [0u8; 12];
         vm.read_bytes(private, &mut buf).unwrap();
         assert_eq!(&buf, b"0123456789\0\0");
+        let (pa_private, _) = vm.query(private).unwrap();
+        vm.read_bytes(shared, &mut buf[..1]).unwrap();
+        assert_eq!(vm.query(shared).unwrap().0, pa_private, "one frame: the cache's");
         vm.write_bytes(private, b"X").unwrap();
-        assert_eq!(file.0.lock()[0], b'0', "private writes stay private");
-
-        let object = super::super::vma::SharedObject::new(Some((file.clone(), 0)));
-        let shared = vm
-            .mmap(0, PAGE_SIZE, Prot::READ | Prot::WRITE, false, false, VmaBacking::Shared { object, first_page: 0 }, String::new())
-            .unwrap();
+        assert_ne!(vm.query(private).unwrap().0, pa_private, "a private write copies the page");
         vm.write_bytes(shared + 2, b"AB").unwrap();
-        vm.munmap(shared, PAGE_SIZE).unwrap();
-        assert_eq!(&file.0.lock()[..], b"01AB456789", "shared writes reach the file, size unchanged");
+        let mut data = [0u8; 10];
+        inode.read_at(0, &mut data).unwrap();
+        assert_eq!(&data, b"01AB456789", "shared stores are the file's data at once, before any munmap");
+        inode.write_at(5, b"w").unwrap();
+        vm.read_bytes(untouched, &mut buf[..10]).unwrap();
+        assert_eq!(&buf[..10], b"01AB4w6789", "an uncopied private page shows write(2)s");
+        vm.read_bytes(private, &mut buf[..10]).unwrap();
+        assert_eq!(&buf[..10], b"X123456789", "a copied one does not");
+        assert_eq!(mapped_cache_pages(), 0, "a space not made with into_shared is not counted");
+    }
+
+    #[test]
+    fn truncation_unmaps_and_a_touch_past_the_end_is_sigbus() {
+        let (inode, file) = cache_file(&[7u8; 3 * PAGE_SIZE]);
+        let vm = VmSpace::new().into_shared();
+        let (shared, private) = {
+            let mut vm = vm.lock();
+            (file_map(&mut vm, &file, 3, true), file_map(&mut vm, &file, 3, false))
+        };
+        let mut byte = [0u8];
+        for page in 0..3 {
+            let mut vm = vm.lock();
+            vm.read_bytes(shared + page * PAGE_SIZE, &mut byte).unwrap();
+            vm.write_bytes(private + page * PAGE_SIZE, b"p").unwrap();
+        }
+        assert!(mapped_cache_pages() >= 3);
+        inode.truncate(PAGE_SIZE as u64 + 1).unwrap();
+        let mut vm = vm.lock();
+        assert_eq!(vm.handle_fault(shared + 2 * PAGE_SIZE, Access::Read).unwrap_err().errno, Errno::EIO);
+        assert_eq!(vm.handle_fault(private + 2 * PAGE_SIZE, Access::Read).unwrap_err().errno, Errno::EIO, "private copies go too");
+        vm.read_bytes(shared + PAGE_SIZE, &mut byte).unwrap();
+        assert_eq!(byte[0], 7);
+        vm.read_bytes(shared + PAGE_SIZE + 1, &mut byte).unwrap();
+        assert_eq!(byte[0], 0, "the tail of the last page reads zeros");
+        vm.read_bytes(private + PAGE_SIZE, &mut byte).unwrap();
+        assert_eq!(byte[0], b'p', "a private copy within the file stays");
+    }
+
+    #[test]
+    fn a_punched_hole_reads_zeros_through_a_shared_mapping_only() {
+        let (inode, file) = cache_file(&[5u8; 2 * PAGE_SIZE]);
+        let vm = VmSpace::new().into_shared();
+        let mut guard = vm.lock();
+        let (shared, private) = (file_map(&mut guard, &file, 2, true), file_map(&mut guard, &file, 2, false));
+        guard.write_bytes(private, b"q").unwrap();
+        let mut byte = [0u8];
+        guard.read_bytes(shared, &mut byte).unwrap();
+        drop(guard);
+        inode.fallocate(crate::fs::vfs::FALLOC_FL_PUNCH_HOLE | crate::fs::vfs::FALLOC_FL_KEEP_SIZE, 0, PAGE_SIZE as u64).unwrap();
+        assert_eq!(inode.metadata().size, 2 * PAGE_SIZE as u64);
+        let mut guard = vm.lock();
+        guard.read_bytes(shared, &mut byte).unwrap();
+        assert_eq!(byte[0], 0);
+        guard.read_bytes(private, &mut byte).unwrap();
+        assert_eq!(byte[0], b'q', "a private copy survives a hole punch");
+    }
+
+    #[test]
+    fn a_read_fault_maps_the_cached_pages_around_it() {
+        let (_inode, file) = cache_file(&[1u8; 40 * PAGE_SIZE]);
+        let mut vm = VmSpace::new();
+        let va = 0x1000_0000; // the window is aligned in the address space
+        let backing = VmaBacking::File { source: file.clone(), offset: 0, shared: false };
+        vm.mmap(va, 40 * PAGE_SIZE, Prot::READ | Prot::WRITE, true, false, backing, String::new()).unwrap();
+        let mut byte = [0u8];
+        vm.read_bytes(va + 3 * PAGE_SIZE, &mut byte).unwrap();
+        assert_eq!(vm.resident_bytes(), FAULT_AROUND_PAGES * PAGE_SIZE, "one fault, the aligned window mapped");
+        assert_eq!(vm.residency(va, 40).iter().filter(|&&r| r).count(), 40, "mincore counts cached pages too");
+        assert!(vm.write_bytes(va + 5 * PAGE_SIZE, b"w").is_ok(), "a page mapped around is copied on write");
+    }
+
+    #[test]
+    fn mremap_grows_in_place_or_moves_the_pages() {
+        let mut vm = VmSpace::new();
+        let va = anon(&mut vm, 2 * PAGE_SIZE, Prot::READ | Prot::WRITE);
+        vm.write_bytes(va, b"kept").unwrap();
+        let pa = vm.query(va).unwrap().0;
+        // Something right after it: growing must move.
+        let blocker = va + 2 * PAGE_SIZE;
+        vm.mmap(blocker, PAGE_SIZE, Prot::READ, true, false, VmaBacking::Anonymous, String::new()).unwrap();
+        assert_eq!(vm.mremap(va, 2 * PAGE_SIZE, 4 * PAGE_SIZE, false, None, false).unwrap_err().errno, Errno::ENOMEM);
+        let moved = vm.mremap(va, 2 * PAGE_SIZE, 4 * PAGE_SIZE, true, None, false).unwrap();
+        assert_ne!(moved, va);
+        assert_eq!(vm.query(moved).unwrap().0, pa, "the frame moved, not a copy");
+        assert!(vm.query(va).is_none() && !vm.covers(va, va + PAGE_SIZE), "the old range is gone");
+        let mut buf = [0u8; 4];
+        vm.read_bytes(moved, &mut buf).unwrap();
+        assert_eq!(&buf, b"kept");
+        assert_eq!(vm.mremap(moved, 4 * PAGE_SIZE, PAGE_SIZE, false, None, false).unwrap(), moved, "shrinking stays");
+        assert!(!vm.covers(moved + PAGE_SIZE, moved + 2 * PAGE_SIZE));
+        assert_eq!(vm.mremap(moved, PAGE_SIZE, 3 * PAGE_SIZE, false, None, false).unwrap(), moved, "growing into free space stays");
+        assert_eq!(vm.mremap(moved, 0, PAGE_SIZE, true, None, false).unwrap_err().errno, Errno::EINVAL, "no duplicate of private memory");
     }
 
     #[test]

@@ -246,7 +246,7 @@ fn place(vm: &mut VmSpace, file: &ElfFile, header: &Header, segments: &[Segment]
             for (piece, is_file) in split_by(gap, from_file) {
                 let backing = match (&file.source, is_file) {
                     (Some(source), true) => {
-                        VmaBacking::File { source: source.clone(), offset: (seg.offset + (piece.0 - start)) as u64 }
+                        VmaBacking::File { source: source.clone(), offset: (seg.offset + (piece.0 - start)) as u64, shared: false }
                     }
                     _ => {
                         copied.push(piece);
@@ -562,28 +562,18 @@ mod tests {
         assert_eq!(sp.add(7).unwrap().read(&mut vm).unwrap(), 0x10040);
     }
 
-    /// A file behind an `MmapSource`, as execve reads one.
-    struct InMemory(Vec<u8>);
-
-    impl MmapSource for InMemory {
-        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-            let start = (offset as usize).min(self.0.len());
-            let n = buf.len().min(self.0.len() - start);
-            buf[..n].copy_from_slice(&self.0[start..start + n]);
-            Ok(n)
-        }
-        fn write_at(&self, _offset: u64, _data: &[u8]) -> Result<usize> {
-            Err(Errno::EACCES.into())
-        }
-        fn size(&self) -> u64 {
-            self.0.len() as u64
-        }
+    /// A ramfs file behind an `MmapSource`, as execve maps one.
+    fn in_cache(data: &[u8]) -> Arc<dyn MmapSource> {
+        let fs = crate::fs::ramfs::RamFs::new(crate::fs::ramfs::RAMFS_MAGIC, 0o755);
+        let inode = fs.root().create("prog", crate::fs::vfs::FileType::Regular, 0o755, 0, 0, 0).unwrap();
+        inode.write_at(0, data).unwrap();
+        Arc::new(crate::fs::file::InodeSource(inode))
     }
 
     #[test]
     fn a_mapped_file_loads_the_same_as_a_copied_one() {
         let elf = tiny_elf(ET_EXEC);
-        let file = ElfFile::from_source(Arc::new(InMemory(elf.clone()))).unwrap();
+        let file = ElfFile::from_source(in_cache(&elf)).unwrap();
         let mut mapped = VmSpace::new();
         let mut copied = VmSpace::new();
         load(&mut mapped, &file, None, &[], &[], &aux(), &arch()).unwrap();

@@ -253,7 +253,7 @@ impl Process {
         crate::fs::context::init_root_tree(fs.tree.clone());
         let process = Process::alloc(
             Weak::new(),
-            Arc::new(Mutex::new(vm)),
+            vm.into_shared(),
             Credentials::root(),
             RLimits::init(),
             Arc::new(Mutex::new(files)),
@@ -627,7 +627,7 @@ impl Process {
 
     /// Replaces the address space (execve).
     pub fn set_vm(&self, vm: VmSpace) {
-        *self.vm.lock() = Some(Arc::new(Mutex::new(vm)));
+        *self.vm.lock() = Some(vm.into_shared());
     }
 
     pub fn state(&self) -> ProcessState {
@@ -749,7 +749,12 @@ impl Process {
     /// `ns` gives the child's namespaces (the parent's, or new ones).
     pub fn fork(self: &Arc<Self>, share: ShareFlags, exit_signal: u32, ns: ChildNamespaces) -> Result<Arc<Thread>> {
         let vm = self.vm()?;
-        let child_vm = if share.vm { vm } else { Arc::new(Mutex::new(vm.lock().fork()?)) };
+        let child_vm = if share.vm {
+            vm
+        } else {
+            let copy = vm.lock().fork()?;
+            copy.into_shared() // not under the parent's lock: the registry comes after it
+        };
         let files = self.files();
         let child_files = if share.files { files } else { Arc::new(Mutex::new(files.lock().clone())) };
         let fs = self.fs();

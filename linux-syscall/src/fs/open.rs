@@ -117,10 +117,12 @@ pub fn open_file(ctx: &Ctx, dirfd: i32, path: &str, flags: OpenFlags, mode: u32)
             return_errno!(ENXIO)
         }
         FileType::Regular if flags.contains(OpenFlags::TRUNC) && flags.writable() => {
-            target.inode().truncate(0)?;
-            Ok(InodeFile::new(target, flags))
+            let inode = target.inode().clone();
+            let file = InodeFile::open(target, flags)?; // ETXTBSY before truncating
+            inode.truncate(0)?;
+            Ok(file)
         }
-        _ => Ok(InodeFile::new(target, flags)),
+        _ => Ok(InodeFile::open(target, flags)?),
     }
 }
 

@@ -1,13 +1,14 @@
 //! read(2), write(2), readv(2), writev(2), pread64, pwrite64, lseek(2),
-//! sendfile(2), truncate(2), ftruncate(2), fsync(2), sync(2).
+//! sendfile(2), copy_file_range(2), truncate(2), ftruncate(2),
+//! fallocate(2), fsync(2), sync(2).
 
 use alloc::vec::Vec;
 
-use linux_object::fs::file::{FileLike, PollEvents};
+use linux_object::fs::file::{FileLike, OpenFlags, PollEvents, SEEK_CUR, SEEK_SET};
 use linux_object::fs::perm::{MAY_WRITE, check_access};
-use linux_object::fs::vfs::FileType;
+use linux_object::fs::vfs::{FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FileType};
 use linux_object::mm::user::UserPtr;
-use linux_object::{Errno, return_errno};
+use linux_object::{Errno, return_errno, return_errno_with_message};
 
 use super::{blocking, file_of, fs_and_creds, read_path};
 use crate::{Args, Ctx, SysResult, vm_of};
@@ -229,6 +230,158 @@ pub fn sys_sendfile(ctx: &mut Ctx, args: &Args) -> SysResult {
     Ok(done)
 }
 
+/// An offset argument of copy_file_range: `None` for NULL (use and
+/// advance the file position), `EFAULT` for a bad pointer.
+fn read_offset(ctx: &Ctx, ptr: &UserPtr<i64>) -> linux_object::Result<Option<i64>> {
+    if ptr.is_null() { Ok(None) } else { Ok(Some(ptr.read(&mut vm_of(ctx)?.lock())?)) }
+}
+
+/// copy_file_range(2): copies between two regular files of one file system
+/// in the kernel, page cache to page cache (the splice fallback of
+/// `vfs_copy_file_range`, fs/read_write.c). Checks in Linux's order
+/// (`generic_copy_file_checks`): `EINVAL` for flags, `EISDIR` for a
+/// directory, `EINVAL` for other non-regular files, `EBADF` for an input
+/// not open for reading or an output not open for writing or opened with
+/// `O_APPEND`, `EXDEV` across file systems, `EOVERFLOW` when an offset
+/// plus the length wraps, `EFBIG` past the largest file, `EINVAL` for
+/// overlapping ranges of one file or a negative offset. Copies at most up
+/// to the input's end; 0 at or past it.
+pub fn sys_copy_file_range(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let input = file_of(ctx, args.int(0))?;
+    let out = file_of(ctx, args.int(2))?;
+    let (in_ptr, out_ptr) = (UserPtr::<i64>::new(args.get(1)), UserPtr::<i64>::new(args.get(3)));
+    let (off_in, off_out) = (read_offset(ctx, &in_ptr)?, read_offset(ctx, &out_ptr)?);
+    if args.uint(5) != 0 {
+        return_errno!(EINVAL);
+    }
+    let (meta_in, meta_out) = (input.metadata()?, out.metadata()?);
+    if meta_in.kind == FileType::Directory || meta_out.kind == FileType::Directory {
+        return_errno!(EISDIR);
+    }
+    if meta_in.kind != FileType::Regular || meta_out.kind != FileType::Regular {
+        return_errno!(EINVAL);
+    }
+    let out_flags = out.status_flags();
+    if !input.status_flags().readable() || !out_flags.writable() || out_flags.contains(OpenFlags::APPEND) {
+        return_errno!(EBADF);
+    }
+    if meta_in.dev != meta_out.dev {
+        return_errno!(EXDEV);
+    }
+    let pos_in = match off_in {
+        Some(pos) => pos,
+        None => input.seek(0, SEEK_CUR)? as i64,
+    };
+    let pos_out = match off_out {
+        Some(pos) => pos,
+        None => out.seek(0, SEEK_CUR)? as i64,
+    };
+    let mut len = args.get(4).min(MAX_RW_COUNT) as i64;
+    if pos_in.checked_add(len).is_none() || pos_out.checked_add(len).is_none() {
+        return_errno!(EOVERFLOW);
+    }
+    if pos_in < 0 || pos_out < 0 {
+        return_errno!(EINVAL);
+    }
+    len = len.min((meta_in.size as i64 - pos_in).max(0));
+    let max = linux_object::fs::file_pages::MAX_FILE_SIZE as i64;
+    if len > 0 && pos_out >= max {
+        return_errno!(EFBIG);
+    }
+    len = len.min(max - pos_out);
+    let same = (meta_in.dev, meta_in.ino) == (meta_out.dev, meta_out.ino);
+    if same && pos_out + len > pos_in && pos_out < pos_in + len {
+        return_errno_with_message!(EINVAL, "copy_file_range: overlapping ranges of one file");
+    }
+    let len = len as usize;
+    let mut buf = linux_object::mm::zeroed_buffer(len.min(64 * 1024))?;
+    let mut done = 0;
+    let mut chunks = 0u32;
+    while done < len {
+        chunks += 1;
+        if done > 0 && chunks % 16 == 0 && super::copy_should_stop(ctx) {
+            break;
+        }
+        let want = (len - done).min(buf.len());
+        let n = match input.pread((pos_in as usize + done) as u64, &mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(_) if done > 0 => break,
+            Err(err) => return Err(err),
+        };
+        let written = match out.pwrite((pos_out as usize + done) as u64, &buf[..n]) {
+            Ok(w) => w,
+            Err(_) if done > 0 => break,
+            Err(err) => return Err(err),
+        };
+        done += written;
+        if written < n {
+            break;
+        }
+    }
+    let vm = vm_of(ctx)?;
+    match off_in {
+        Some(pos) => in_ptr.write(&mut vm.lock(), &(pos + done as i64))?,
+        None => drop(input.seek(pos_in + done as i64, SEEK_SET)?),
+    }
+    match off_out {
+        Some(pos) => out_ptr.write(&mut vm.lock(), &(pos + done as i64))?,
+        None => drop(out.seek(pos_out + done as i64, SEEK_SET)?),
+    }
+    Ok(done)
+}
+
+/// fallocate(2), as tmpfs has it (`vfs_fallocate`, then `shmem_fallocate`):
+/// mode 0 and `FALLOC_FL_KEEP_SIZE` allocate, `FALLOC_FL_PUNCH_HOLE |
+/// FALLOC_FL_KEEP_SIZE` frees. `EINVAL` for a negative offset or a length
+/// of 0 or less, or an exclusive mode mixed with others; `EOPNOTSUPP` for
+/// a punch without KEEP_SIZE, or collapse/zero/insert/unshare (tmpfs has
+/// none); `EBADF` unless open for writing; `ESPIPE` for a FIFO; `EISDIR`;
+/// `ENODEV` for other non-regular files; `EFBIG` past the largest file;
+/// `ENOSPC` past the file system's size.
+pub fn sys_fallocate(ctx: &mut Ctx, args: &Args) -> SysResult {
+    const COLLAPSE_RANGE: u32 = 0x08;
+    const ZERO_RANGE: u32 = 0x10;
+    const INSERT_RANGE: u32 = 0x20;
+    const UNSHARE_RANGE: u32 = 0x40;
+    const SUPPORTED: u32 = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | COLLAPSE_RANGE | ZERO_RANGE | INSERT_RANGE | UNSHARE_RANGE;
+    let file = file_of(ctx, args.int(0))?;
+    let (mode, offset, len) = (args.uint(1), args.get(2) as i64, args.get(3) as i64);
+    if offset < 0 || len <= 0 {
+        return_errno!(EINVAL);
+    }
+    if mode & !SUPPORTED != 0
+        || mode & (FALLOC_FL_PUNCH_HOLE | ZERO_RANGE) == FALLOC_FL_PUNCH_HOLE | ZERO_RANGE
+        || (mode & FALLOC_FL_PUNCH_HOLE != 0 && mode & FALLOC_FL_KEEP_SIZE == 0)
+    {
+        return_errno!(EOPNOTSUPP);
+    }
+    if (mode & COLLAPSE_RANGE != 0 && mode != COLLAPSE_RANGE)
+        || (mode & INSERT_RANGE != 0 && mode != INSERT_RANGE)
+        || (mode & UNSHARE_RANGE != 0 && mode & !(UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE) != 0)
+    {
+        return_errno!(EINVAL);
+    }
+    if !file.status_flags().writable() {
+        return_errno!(EBADF);
+    }
+    match file.metadata()?.kind {
+        FileType::Fifo => return_errno!(ESPIPE),
+        FileType::Directory => return_errno!(EISDIR),
+        FileType::Regular => {}
+        _ => return_errno!(ENODEV),
+    }
+    if offset.checked_add(len).is_none_or(|end| end as u64 > linux_object::fs::file_pages::MAX_FILE_SIZE) {
+        return_errno!(EFBIG);
+    }
+    if mode & !(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE) != 0 {
+        return_errno_with_message!(EOPNOTSUPP, "fallocate: tmpfs has no collapse, zero, insert or unshare");
+    }
+    let inode = file.inode().ok_or(Errno::ENODEV)?;
+    inode.fallocate(mode, offset as u64, len as u64)?;
+    Ok(0)
+}
+
 pub fn sys_ftruncate(ctx: &mut Ctx, args: &Args) -> SysResult {
     let file = file_of(ctx, args.int(0))?;
     if (args.get(1) as i64) < 0 {
@@ -255,7 +408,12 @@ pub fn sys_truncate(ctx: &mut Ctx, args: &Args) -> SysResult {
         _ => return_errno!(EINVAL),
     }
     check_access(&meta, &creds, MAY_WRITE)?;
-    target.inode().truncate(args.get(1) as u64)?;
+    // Write access for the call: ETXTBSY for a running program (vfs_truncate).
+    let inode = target.inode();
+    inode.get_write_access()?;
+    let result = inode.truncate(args.get(1) as u64);
+    inode.put_write_access();
+    result?;
     Ok(0)
 }
 

@@ -1,5 +1,6 @@
-//! Memory syscalls: brk, mmap, munmap, mprotect, madvise.
-//! Semantics from brk(2), mmap(2), mprotect(2); code in linux-object/src/mm.
+//! Memory syscalls: brk, mmap, munmap, mprotect, mremap, msync, mincore,
+//! madvise. Semantics from brk(2), mmap(2), mprotect(2), mremap(2),
+//! msync(2), mincore(2); code in linux-object/src/mm.
 
 use alloc::string::String;
 
@@ -51,7 +52,7 @@ pub fn sys_mmap(ctx: &mut Ctx, args: &Args) -> SysResult {
     let shared = flags & MAP_TYPE != MAP_PRIVATE;
     let backing = if flags & MAP_ANONYMOUS != 0 {
         if shared {
-            VmaBacking::Shared { object: linux_object::mm::SharedObject::new(None), first_page: 0 }
+            VmaBacking::Shared { object: linux_object::mm::SharedObject::new(), first_page: 0 }
         } else {
             VmaBacking::Anonymous
         }
@@ -79,7 +80,7 @@ fn file_backing(ctx: &Ctx, fd: i32, offset: usize, prot: Prot, shared: bool) -> 
     let meta = file.metadata()?;
     if meta.kind == FileType::CharDevice && (meta.rdev == makedev(1, 5)) {
         return Ok(if shared {
-            VmaBacking::Shared { object: linux_object::mm::SharedObject::new(None), first_page: 0 }
+            VmaBacking::Shared { object: linux_object::mm::SharedObject::new(), first_page: 0 }
         } else {
             VmaBacking::Anonymous
         });
@@ -93,11 +94,8 @@ fn file_backing(ctx: &Ctx, fd: i32, offset: usize, prot: Prot, shared: bool) -> 
     let inode = file.inode().ok_or(Errno::ENODEV)?;
     inode.mmap_allowed()?;
     let source: alloc::sync::Arc<dyn linux_object::mm::MmapSource> = alloc::sync::Arc::new(InodeSource(inode));
-    Ok(if shared {
-        VmaBacking::Shared { object: linux_object::mm::SharedObject::new(Some((source, offset as u64))), first_page: 0 }
-    } else {
-        VmaBacking::File { source, offset: offset as u64 }
-    })
+    // Shared or private, the mapping shows the page cache's own frames.
+    Ok(VmaBacking::File { source, offset: offset as u64, shared })
 }
 
 /// munmap(2).
@@ -119,12 +117,13 @@ const MS_ASYNC: i32 = 1;
 const MS_INVALIDATE: i32 = 2;
 const MS_SYNC: i32 = 4;
 
-/// msync(2): writes the shared file pages of the range back to their file,
-/// so read(2) sees stores made through the mapping (`sys_msync`,
-/// mm/msync.c). `EINVAL` for unknown flags, MS_SYNC with MS_ASYNC, or an
-/// unaligned address; `ENOMEM` if part of the range is unmapped. The
-/// length is rounded up to pages the way Linux does it, wrapping included
-/// (a length that wraps to 0 syncs nothing and succeeds).
+/// msync(2). File pages are the page cache's own frames, which `read(2)`
+/// reads, so there is nothing to write back (tmpfs's `noop_fsync`); what
+/// is left is msync's checks (`sys_msync`, mm/msync.c): `EINVAL` for
+/// unknown flags, MS_SYNC with MS_ASYNC, or an unaligned address;
+/// `ENOMEM` if part of the range is unmapped. The length is rounded up to
+/// pages the way Linux does it, wrapping included (a length that wraps to
+/// 0 syncs nothing and succeeds).
 pub fn sys_msync(ctx: &mut Ctx, args: &Args) -> SysResult {
     let (addr, len, flags) = (args.get(0), args.get(1), args.int(2));
     if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
@@ -135,14 +134,64 @@ pub fn sys_msync(ctx: &mut Ctx, args: &Args) -> SysResult {
     }
     let len = len.wrapping_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
     let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
-    if end == addr {
-        return Ok(0);
+    if end == addr || vm_of(ctx)?.lock().covers(addr, end) {
+        Ok(0)
+    } else {
+        return_errno!(ENOMEM)
     }
-    let (objects, covered) = vm_of(ctx)?.lock().shared_in(addr, end);
-    for (object, pages) in objects {
-        object.write_back_range(pages);
+}
+
+const MREMAP_MAYMOVE: u32 = 1;
+const MREMAP_FIXED: u32 = 2;
+const MREMAP_DONTUNMAP: u32 = 4;
+
+/// mremap(2): `EINVAL` for unknown flags, an unaligned address, a new
+/// size of 0, `MREMAP_FIXED` or `MREMAP_DONTUNMAP` without
+/// `MREMAP_MAYMOVE`, or `MREMAP_DONTUNMAP` with a size change (any kind of
+/// mapping, as since Linux 5.13); the rest in `VmSpace::mremap`.
+pub fn sys_mremap(ctx: &mut Ctx, args: &Args) -> SysResult {
+    let (old, old_len, new_len, flags, new_addr) = (args.get(0), args.get(1), args.get(2), args.uint(3), args.get(4));
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
+        || old % PAGE_SIZE != 0
+        || (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 && flags & MREMAP_MAYMOVE == 0)
+        || (flags & MREMAP_DONTUNMAP != 0 && old_len != new_len)
+    {
+        return_errno!(EINVAL);
     }
-    if covered { Ok(0) } else { return_errno!(ENOMEM) }
+    let fixed = (flags & MREMAP_FIXED != 0).then_some(new_addr);
+    vm_of(ctx)?.lock().mremap(old, old_len, new_len, flags & MREMAP_MAYMOVE != 0, fixed, flags & MREMAP_DONTUNMAP != 0)
+}
+
+/// mincore(2): one byte per page of `[addr, addr + len)`, bit 0 set when
+/// the page is resident (for a file mapping: in the page cache).
+/// `EINVAL` for an unaligned address, `ENOMEM` when part of the range is
+/// unmapped or outside user memory, `EFAULT` for a bad vector. Goes in
+/// chunks, so a huge length takes no more kernel memory than a small one.
+pub fn sys_mincore(ctx: &mut Ctx, args: &Args) -> SysResult {
+    const CHUNK: usize = 4096; // pages per round
+    let (addr, len, vec) = (args.get(0), args.get(1), args.get(2));
+    if addr % PAGE_SIZE != 0 {
+        return_errno!(EINVAL);
+    }
+    let pages = len.div_ceil(PAGE_SIZE);
+    let end = pages
+        .checked_mul(PAGE_SIZE)
+        .and_then(|l| addr.checked_add(l))
+        .filter(|&e| e <= linux_object::mm::USER_END)
+        .ok_or(Errno::ENOMEM)?;
+    let vm = vm_of(ctx)?;
+    if !vm.lock().covers(addr, end) {
+        return_errno!(ENOMEM);
+    }
+    let mut done = 0;
+    while done < pages {
+        let count = (pages - done).min(CHUNK);
+        let resident = vm.lock().residency(addr + done * PAGE_SIZE, count);
+        let bytes: alloc::vec::Vec<u8> = resident.iter().map(|&r| r as u8).collect();
+        vm.lock().write_bytes(vec.checked_add(done).ok_or(Errno::EFAULT)?, &bytes)?;
+        done += count;
+    }
+    Ok(0)
 }
 
 /// madvise(2): advice is a hint, except MADV_DONTNEED, after which private

@@ -5,7 +5,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use linux_object::fs::file::InodeSource;
+use linux_object::fs::file::{InodeSource, WriteDenial};
 use linux_object::fs::mount::MountFlags;
 use linux_object::fs::path::Path;
 use linux_object::fs::perm::{MAY_EXEC, check_access};
@@ -47,8 +47,9 @@ fn read_strings(ctx: &Ctx, addr: usize, total: &mut usize) -> Result<Vec<Vec<u8>
 }
 
 /// Checks that `path` is an executable regular file and opens it for the
-/// loader (which reads its first page now and maps the rest).
-fn read_executable(ctx: &Ctx, path: &Path) -> Result<elf::ElfFile> {
+/// loader (which reads its first page now and maps the rest), keeping
+/// writers out: `ETXTBSY` if it is open for writing (`do_open_execat`).
+fn read_executable(ctx: &Ctx, path: &Path) -> Result<(elf::ElfFile, WriteDenial)> {
     let (_, creds) = fs_and_creds(ctx);
     let meta = path.inode().metadata();
     match meta.kind {
@@ -60,7 +61,8 @@ fn read_executable(ctx: &Ctx, path: &Path) -> Result<elf::ElfFile> {
         return_errno!(EACCES);
     }
     check_access(&meta, &creds, MAY_EXEC)?;
-    elf::ElfFile::from_source(alloc::sync::Arc::new(InodeSource(path.inode().clone())))
+    let denial = WriteDenial::new(path.inode().clone())?;
+    Ok((elf::ElfFile::from_source(alloc::sync::Arc::new(InodeSource(path.inode().clone())))?, denial))
 }
 
 pub fn sys_execve(ctx: &mut Ctx, args: &Args) -> SysResult {
@@ -93,7 +95,7 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
     if !follow && target.inode().metadata().kind == FileType::Symlink {
         return_errno!(ELOOP);
     }
-    let mut image = read_executable(ctx, &target)?;
+    let (mut image, mut denial) = read_executable(ctx, &target)?;
     let mut exe_path = String::from(path);
     let filename = String::from(path);
 
@@ -107,14 +109,16 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
         argv = script::interpreter_argv(&shebang, exe_path.as_bytes(), &argv);
         exe_path = String::from_utf8(shebang.interpreter.clone()).map_err(|_| Errno::ENOEXEC)?;
         target = resolve_at(ctx, AT_FDCWD, &exe_path, true, false)?;
-        image = read_executable(ctx, &target)?;
+        (image, denial) = read_executable(ctx, &target)?;
     }
 
     let arch = ctx.kernel.elf_arch();
     let interp = match elf::interpreter(&image, &arch)? {
         Some(interp_path) => {
             let interp_target = resolve_at(ctx, AT_FDCWD, &interp_path, true, false)?;
-            Some(read_executable(ctx, &interp_target)?)
+            // The interpreter is kept from writers only while it loads,
+            // as since Linux 5.15 (only mm->exe_file stays denied).
+            Some(read_executable(ctx, &interp_target)?.0)
         }
         None => None,
     };
@@ -152,6 +156,7 @@ pub fn exec_file(ctx: &mut Ctx, dirfd: i32, path: &str, mut argv: Vec<Vec<u8>>, 
         stack_limit,
     };
     let loaded = elf::load(&mut vm, &image, interp.as_ref(), &argv, &envp, &aux, &arch)?;
+    vm.set_exe_guard(alloc::sync::Arc::new(denial));
 
     // The point of no return. "All threads other than the calling thread
     // are destroyed during an execve()" - execve(2) (Linux's de_thread).

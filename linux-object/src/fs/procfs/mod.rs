@@ -88,6 +88,8 @@ pub struct ProcFile {
     write: Option<Writer>,
     /// Mode 0400 instead of 0444.
     private: bool,
+    /// Mode 0200: writes only (`vm/drop_caches`).
+    write_only: bool,
     /// What mmap(2) says: `ENODEV` (no `mmap` in the file's operations),
     /// or `EIO` for the system files made with `proc_create`
     /// (`proc_reg_mmap` without a `proc_mmap`).
@@ -97,20 +99,20 @@ pub struct ProcFile {
 impl ProcFile {
     /// A system-wide file at the top of /proc (meminfo, stat, …).
     pub fn system(ino: u64, generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: None, private: false, mmap_error: Errno::EIO })
+        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: None, private: false, write_only: false, mmap_error: Errno::EIO })
     }
 
     pub fn new(ino: u64, generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: None, private: false, mmap_error: Errno::ENODEV })
+        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: None, private: false, write_only: false, mmap_error: Errno::ENODEV })
     }
 
     pub fn owned(ino: u64, owner: (u32, u32), generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None, private: false, mmap_error: Errno::ENODEV })
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None, private: false, write_only: false, mmap_error: Errno::ENODEV })
     }
 
     /// A file only its owner may read (mode 0400), like /proc/PID/environ.
     pub fn private(ino: u64, owner: (u32, u32), generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None, private: true, mmap_error: Errno::ENODEV })
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: None, private: true, write_only: false, mmap_error: Errno::ENODEV })
     }
 
     /// A file with mode 0644 whose writes go to `write`.
@@ -120,7 +122,15 @@ impl ProcFile {
         generate: impl Fn() -> Result<Vec<u8>> + Send + Sync + 'static,
         write: impl Fn(&[u8]) -> Result<usize> + Send + Sync + 'static,
     ) -> Arc<dyn INode> {
-        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: Some(Box::new(write)), private: false, mmap_error: Errno::ENODEV })
+        Arc::new(ProcFile { ino, owner, generate: Box::new(generate), write: Some(Box::new(write)), private: false, write_only: false, mmap_error: Errno::ENODEV })
+    }
+
+    /// A file with mode 0200 whose writes go to `write`; reads fail with
+    /// `EACCES` even for root, as the sysctl permission check has it
+    /// (`test_perm` in fs/proc/proc_sysctl.c).
+    pub fn write_only(ino: u64, write: impl Fn(&[u8]) -> Result<usize> + Send + Sync + 'static) -> Arc<dyn INode> {
+        let generate = || Err(Errno::EACCES.into());
+        Arc::new(ProcFile { ino, owner: (0, 0), generate: Box::new(generate), write: Some(Box::new(write)), private: false, write_only: true, mmap_error: Errno::ENODEV })
     }
 }
 
@@ -131,6 +141,8 @@ impl INode for ProcFile {
     fn metadata(&self) -> Metadata {
         let perm = if self.private {
             0o400
+        } else if self.write_only {
+            0o200
         } else if self.write.is_some() {
             0o644
         } else {

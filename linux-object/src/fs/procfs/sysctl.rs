@@ -13,6 +13,9 @@
 //!   RLIMIT_NOFILE. Root may change them within Linux's ranges.
 //! - `vm/max_map_count`: how many mappings an address space may have
 //!   (proc_sys_vm(5)); root may change it.
+//! - `vm/drop_caches`: accepts 1 to 4 from root, as Linux does, and drops
+//!   nothing: every file's data lives only in its page cache (tmpfs and
+//!   ramfs pages cannot be dropped on Linux either).
 //! - `user/max_<kind>_namespaces`: how many namespaces of each kind a user
 //!   may create (namespaces(7); `namespace::ucounts`).
 
@@ -120,6 +123,22 @@ fn int_file(ino: u64, cell: &'static AtomicU64, range: RangeInclusive<u64>) -> A
     )
 }
 
+/// /proc/sys/vm/drop_caches (`drop_caches_sysctl_handler`, fs/drop_caches.c).
+fn drop_caches(ino: u64) -> Arc<dyn INode> {
+    ProcFile::write_only(ino, |data| {
+        if !caller()?.creds.lock().is_privileged() {
+            return Err(Errno::EPERM.into());
+        }
+        let text = core::str::from_utf8(value(data)).map_err(|_| Errno::EINVAL)?;
+        let n: u64 = text.trim().parse().map_err(|_| Errno::EINVAL)?;
+        if !(1..=4).contains(&n) {
+            return Err(Errno::EINVAL.into());
+        }
+        log::info!("drop_caches: {n}: nothing to drop, file data lives only in memory (tmpfs/ramfs)");
+        Ok(data.len())
+    })
+}
+
 fn fixed(ino: u64, text: fn() -> String) -> Arc<dyn INode> {
     ProcFile::new(ino, move || Ok(alloc::format!("{}\n", text()).into_bytes()))
 }
@@ -155,7 +174,10 @@ pub fn sys_dir() -> Arc<dyn INode> {
                 .collect()
         });
         let vm = ProcDir::new(56, (0, 0), 0o555, || -> Vec<(String, Arc<dyn INode>)> {
-            alloc::vec![("max_map_count".to_string(), int_file(57, &crate::mm::MAX_MAP_COUNT, 0..=i32::MAX as u64))]
+            alloc::vec![
+                ("drop_caches".to_string(), drop_caches(58)),
+                ("max_map_count".to_string(), int_file(57, &crate::mm::MAX_MAP_COUNT, 0..=i32::MAX as u64)),
+            ]
         });
         alloc::vec![
             ("fs".to_string(), fs),

@@ -30,6 +30,8 @@ fn meminfo() -> String {
         ("SwapTotal", 0),
         ("SwapFree", 0),
         ("Dirty", 0),
+        // Page-cache pages some address space maps (`NR_FILE_MAPPED`).
+        ("Mapped", crate::mm::mapped_cache_pages() * 4),
         ("Shmem", shmem_kb),
         ("SReclaimable", 0),
     ] {

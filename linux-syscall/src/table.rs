@@ -193,7 +193,7 @@ table! {
     "uname" => misc::sys_uname;
     "getrandom" => misc::sys_getrandom;
     "rseq" => misc::sys_rseq_enosys;
-    "sysinfo" => misc::sys_sysinfo, "no load averages or swap";
+    "sysinfo" => misc::sys_sysinfo, "no swap (there is none)";
     "sethostname" => misc::sys_sethostname, "one UTS namespace until the namespace issue";
     "setdomainname" => misc::sys_setdomainname, "one UTS namespace until the namespace issue";
     "riscv_hwprobe" => misc::sys_riscv_hwprobe;

@@ -182,6 +182,42 @@ static void scale_benchmarks(void)
 	}
 }
 
+/* A 1 MiB file in /tmp: read(2) of all of it while it is cached, and a
+ * MAP_SHARED mapping of it with every page stored to, then unmapped. */
+static void file_benchmarks(long scale)
+{
+	enum { SIZE = 1 << 20 };
+	static char data[SIZE];
+	char path[] = "/tmp/nsbench-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return;
+	unlink(path);
+	memset(data, 'c', SIZE);
+	if (write(fd, data, SIZE) != SIZE) {
+		close(fd);
+		return;
+	}
+	long n = 50 * scale;
+	long long t = now_ns();
+	for (long i = 0; i < n; i++)
+		pread(fd, data, SIZE, 0);
+	report("read-1mib-cached", n, t);
+
+	n = 50 * scale;
+	t = now_ns();
+	for (long i = 0; i < n; i++) {
+		char *p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			break;
+		for (long off = 0; off < SIZE; off += 4096)
+			p[off] = (char)i;
+		munmap(p, SIZE);
+	}
+	report("shared-map-touch-1mib", n, t);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	long scale = argc > 1 ? atol(argv[1]) : 1;
@@ -216,6 +252,22 @@ int main(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 	}
 	report("fork+exec+wait", n, t);
+
+	static const char *programs[][2] = { { "exec-100k", "/usr/bin/exec100k" }, { "exec-2m", "/usr/bin/exec2m" } };
+	for (int k = 0; k < 2; k++) {
+		n = 50 * scale;
+		t = now_ns();
+		for (long i = 0; i < n; i++) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				char *args[] = { (char *)programs[k][1], NULL };
+				execv(programs[k][1], args);
+				_exit(127);
+			}
+			waitpid(pid, NULL, 0);
+		}
+		report(programs[k][0], n, t);
+	}
 
 	int ping[2], pong[2];
 	pipe(ping);
@@ -258,6 +310,8 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n; i++)
 		close(open("/etc/passwd", O_RDONLY));
 	report("open+close", n, t);
+
+	file_benchmarks(scale);
 
 	namespace_benchmarks(scale);
 	scale_benchmarks();

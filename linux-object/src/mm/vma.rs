@@ -83,7 +83,10 @@ pub enum VmaBacking {
     /// A file mapping: page `va` is the file's page at `offset + (va -
     /// start)`. Shared, the cache's frame is mapped as it is; private, it
     /// is mapped read-only until the first write copies it.
-    File { source: Arc<dyn MmapSource>, offset: u64, shared: bool },
+    /// `may_write` is false for a shared mapping of a file not open for
+    /// writing: mprotect may not add PROT_WRITE (Linux's lack of
+    /// `VM_MAYWRITE`).
+    File { source: Arc<dyn MmapSource>, offset: u64, shared: bool, may_write: bool },
     /// Anonymous shared memory: page `i` of the range is page
     /// `first_page + i` of the object.
     Shared { object: Arc<SharedObject>, first_page: usize },
@@ -96,9 +99,12 @@ impl VmaBacking {
         match self {
             VmaBacking::Anonymous => VmaBacking::Anonymous,
             // mmap keeps offset + length within the largest file.
-            VmaBacking::File { source, offset, shared } => {
-                VmaBacking::File { source: source.clone(), offset: offset.saturating_add(distance as u64), shared: *shared }
-            }
+            VmaBacking::File { source, offset, shared, may_write } => VmaBacking::File {
+                source: source.clone(),
+                offset: offset.saturating_add(distance as u64),
+                shared: *shared,
+                may_write: *may_write,
+            },
             VmaBacking::Shared { object, first_page } => {
                 VmaBacking::Shared { object: object.clone(), first_page: first_page + distance / PAGE_SIZE }
             }

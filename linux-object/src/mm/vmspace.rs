@@ -398,10 +398,14 @@ impl VmSpace {
         if end == addr {
             return Ok(());
         }
-        // The range must be covered without holes.
+        // The range must be covered without holes, and a shared mapping
+        // of a file opened read-only cannot become writable (EACCES).
         let mut cursor = addr;
         while cursor < end {
             match self.find(cursor) {
+                Some(vma) if prot.contains(Prot::WRITE) && matches!(vma.backing, VmaBacking::File { shared: true, may_write: false, .. }) => {
+                    return Err(Error::with_message(Errno::EACCES, "mprotect: the file is not open for writing"));
+                }
                 Some(vma) => cursor = vma.end,
                 None => return Err(Errno::ENOMEM.into()),
             }
@@ -882,7 +886,7 @@ mod tests {
     }
 
     fn file_map(vm: &mut VmSpace, source: &Arc<dyn MmapSource>, pages: usize, shared: bool) -> usize {
-        let backing = VmaBacking::File { source: source.clone(), offset: 0, shared };
+        let backing = VmaBacking::File { source: source.clone(), offset: 0, shared, may_write: true };
         vm.mmap(0, pages * PAGE_SIZE, Prot::READ | Prot::WRITE, false, false, backing, String::new()).unwrap()
     }
 
@@ -964,7 +968,7 @@ mod tests {
         let (_inode, file) = cache_file(&[1u8; 40 * PAGE_SIZE]);
         let mut vm = VmSpace::new();
         let va = 0x1000_0000; // the window is aligned in the address space
-        let backing = VmaBacking::File { source: file.clone(), offset: 0, shared: false };
+        let backing = VmaBacking::File { source: file.clone(), offset: 0, shared: false, may_write: true };
         vm.mmap(va, 40 * PAGE_SIZE, Prot::READ | Prot::WRITE, true, false, backing, String::new()).unwrap();
         let mut byte = [0u8];
         vm.read_bytes(va + 3 * PAGE_SIZE, &mut byte).unwrap();

@@ -246,7 +246,7 @@ fn place(vm: &mut VmSpace, file: &ElfFile, header: &Header, segments: &[Segment]
             for (piece, is_file) in split_by(gap, from_file) {
                 let backing = match (&file.source, is_file) {
                     (Some(source), true) => {
-                        VmaBacking::File { source: source.clone(), offset: (seg.offset + (piece.0 - start)) as u64, shared: false }
+                        VmaBacking::File { source: source.clone(), offset: (seg.offset + (piece.0 - start)) as u64, shared: false, may_write: true }
                     }
                     _ => {
                         copied.push(piece);

@@ -243,7 +243,7 @@ fn read_offset(ctx: &Ctx, ptr: &UserPtr<i64>) -> linux_object::Result<Option<i64
 /// directory, `EINVAL` for other non-regular files, `EBADF` for an input
 /// not open for reading or an output not open for writing or opened with
 /// `O_APPEND`, `EXDEV` across file systems, `EOVERFLOW` when an offset
-/// plus the length wraps, `EFBIG` past the largest file, `EINVAL` for
+/// plus the length wraps (a negative offset does, as unsigned), `EFBIG` past the largest file, `EINVAL` for
 /// overlapping ranges of one file or a negative offset. Copies at most up
 /// to the input's end; 0 at or past it.
 pub fn sys_copy_file_range(ctx: &mut Ctx, args: &Args) -> SysResult {
@@ -277,7 +277,9 @@ pub fn sys_copy_file_range(ctx: &mut Ctx, args: &Args) -> SysResult {
         None => out.seek(0, SEEK_CUR)? as i64,
     };
     let mut len = args.get(4).min(MAX_RW_COUNT) as i64;
-    if pos_in.checked_add(len).is_none() || pos_out.checked_add(len).is_none() {
+    // Linux adds the count to the offsets as unsigned numbers, so a
+    // negative offset "wraps" too: EOVERFLOW, not EINVAL.
+    if (pos_in as u64).checked_add(len as u64).is_none() || (pos_out as u64).checked_add(len as u64).is_none() {
         return_errno!(EOVERFLOW);
     }
     if pos_in < 0 || pos_out < 0 {

@@ -65,7 +65,9 @@ pub fn sys_sysinfo(ctx: &mut Ctx, args: &Args) -> SysResult {
     }
     put(32, total as u64);
     put(40, free as u64);
-    // sharedram 48, bufferram 56, totalswap 64, freeswap 72: none.
+    // sharedram: the page cache of tmpfs/ramfs files (NR_SHMEM, as
+    // /proc/meminfo's Shmem); bufferram 56, totalswap 64, freeswap 72: none.
+    put(48, linux_object::fs::file_pages::file_pages() * 4096);
     let procs = linux_object::process::process_count().min(u16::MAX as usize) as u16;
     buf[80..82].copy_from_slice(&procs.to_le_bytes());
     // totalhigh 88, freehigh 96: none; mem_unit at 104.

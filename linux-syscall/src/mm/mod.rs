@@ -95,7 +95,7 @@ fn file_backing(ctx: &Ctx, fd: i32, offset: usize, prot: Prot, shared: bool) -> 
     inode.mmap_allowed()?;
     let source: alloc::sync::Arc<dyn linux_object::mm::MmapSource> = alloc::sync::Arc::new(InodeSource(inode));
     // Shared or private, the mapping shows the page cache's own frames.
-    Ok(VmaBacking::File { source, offset: offset as u64, shared })
+    Ok(VmaBacking::File { source, offset: offset as u64, shared, may_write: flags.writable() })
 }
 
 /// munmap(2).

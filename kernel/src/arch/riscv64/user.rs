@@ -170,15 +170,25 @@ trap_vector:
     csrr    t1, sscratch
     sd      t1, 2*8(t0)
     csrw    sscratch, zero
-    csrr    t1, sstatus
-    sd      t1, 32*8(t0)
     csrr    t1, sepc
     sd      t1, 33*8(t0)
+    # The FP registers only if user code wrote them since they were loaded
+    # (sstatus.FS = Dirty); then FS goes back to Clean in the saved sstatus,
+    # as Linux's __fstate_save/fstate_save does.
+    csrr    t1, sstatus
+    srli    t2, t1, 13
+    andi    t2, t2, 3
+    li      t3, 3
+    bne     t2, t3, 2f
     .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
     fsd     f\n, (34+\n)*8(t0)
     .endr
-    frcsr   t1
-    sd      t1, 66*8(t0)
+    frcsr   t2
+    sd      t2, 66*8(t0)
+    li      t2, 1 << 13
+    xor     t1, t1, t2                      # FS: Dirty (3) -> Clean (2)
+2:
+    sd      t1, 32*8(t0)
 
     ld      ra, 0*8(sp)
     .irp n, 0,1,2,3,4,5,6,7,8,9,10,11

@@ -30,6 +30,29 @@ pub trait PageTable: Send + Sync {
     fn map(&mut self, va: usize, pa: PhysAddr, flags: MapFlags) -> Result<()>;
     /// Removes the mapping of the page at `va`, if any.
     fn unmap(&mut self, va: usize);
+    /// Like [`map`](Self::map) and [`unmap`](Self::unmap), but the TLB may
+    /// keep the old translation until [`flush_all`](Self::flush_all): for
+    /// changing many pages at once (fork, munmap, mprotect), where one
+    /// whole flush is cheaper than one per page (Linux's `flush_tlb_mm`
+    /// and `flush_tlb_range` after a batch of PTE changes).
+    fn map_batched(&mut self, va: usize, pa: PhysAddr, flags: MapFlags) -> Result<()> {
+        self.map(va, pa, flags)
+    }
+    fn unmap_batched(&mut self, va: usize) {
+        self.unmap(va)
+    }
+    /// Ends a batch: drops this table's stale translations if it is the
+    /// active one.
+    fn flush_all(&mut self) {}
+    /// Maps a page after a fault, without a TLB flush: the new entry
+    /// grants the access that faulted, so whatever the TLB still holds
+    /// for the page (nothing, an invalid entry, fewer rights) only makes
+    /// the access fault again — x86 even drops the entry on the fault —
+    /// and the fault handler then finds the access granted and maps with
+    /// a flush (a "spurious fault", Linux's `flush_tlb_fix_spurious_fault`).
+    fn map_fresh(&mut self, va: usize, pa: PhysAddr, flags: MapFlags) -> Result<()> {
+        self.map(va, pa, flags)
+    }
     /// The value the MMU is loaded with to switch to this table (satp, CR3).
     fn token(&self) -> usize;
     /// The frame and rights page `va` is mapped with, if any.

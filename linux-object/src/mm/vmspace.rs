@@ -277,10 +277,11 @@ impl VmSpace {
         for start in doomed {
             if let Some(vma) = self.vmas.remove(&start) {
                 for &va in vma.pages.keys() {
-                    self.page_table.unmap(va);
+                    self.page_table.unmap_batched(va);
                 }
             }
         }
+        self.page_table.flush_all();
         Ok(())
     }
 
@@ -370,7 +371,7 @@ impl VmSpace {
         }
         let pages = core::mem::take(&mut moved.pages);
         for &va in pages.keys() {
-            self.page_table.unmap(va);
+            self.page_table.unmap_batched(va);
         }
         moved.start = to;
         moved.end = to + new_len;
@@ -381,12 +382,14 @@ impl VmSpace {
             }
             moved.pages.insert(new_va, frame);
         }
+        let mut mapped = Ok(());
         for (&va, frame) in &moved.pages {
             let flags = Self::hw_flags(moved.prot, Self::exclusive(&moved, frame));
-            self.page_table.map(va, frame.paddr(), flags)?;
+            mapped = mapped.and_then(|_| self.page_table.map_batched(va, frame.paddr(), flags));
         }
+        self.page_table.flush_all();
         self.vmas.insert(to, moved);
-        Ok(to)
+        mapped.map(|_| to)
     }
 
     /// mprotect(2). Every page of the range must be mapped (`ENOMEM`).
@@ -412,14 +415,16 @@ impl VmSpace {
         }
         self.split_at(addr)?;
         self.split_at(end)?;
+        let mut mapped = Ok(());
         for vma in self.vmas.range_mut(addr..end).map(|(_, v)| v) {
             vma.prot = prot;
             for (&va, frame) in &vma.pages {
                 let flags = Self::hw_flags(prot, Self::exclusive(vma, frame));
-                self.page_table.map(va, frame.paddr(), flags)?;
+                mapped = mapped.and_then(|_| self.page_table.map_batched(va, frame.paddr(), flags));
             }
         }
-        Ok(())
+        self.page_table.flush_all();
+        mapped
     }
 
     /// Sets where the heap starts (right after the program's last segment).
@@ -499,10 +504,25 @@ impl VmSpace {
         let (pa, flags) = (frame.paddr(), Self::hw_flags(vma.prot, Self::exclusive(vma, frame)));
         // Pages mapped around are the cache's: read-only unless shared.
         let around_flags = Self::hw_flags(vma.prot, vma.is_shared());
-        for &(va, ref frame) in &around {
-            self.page_table.map(va, frame.paddr(), around_flags)?;
+        // The new entry grants the access that faulted, so a stale TLB
+        // entry (none, or fewer rights) can only fault again; then the
+        // entry already grants it, and only then is the TLB flushed (the
+        // fault was spurious: Linux's flush_tlb_fix_spurious_fault). On
+        // one CPU nothing else can use the stale entry in between.
+        let needed = match access {
+            Access::Read => MapFlags::READ,
+            Access::Write => MapFlags::WRITE,
+            Access::Execute => MapFlags::EXECUTE,
+        };
+        let spurious = self.page_table.query(page).is_some_and(|(old_pa, old)| old_pa == pa && old.contains(needed));
+        if spurious {
+            self.page_table.map(page, pa, flags)?;
+        } else {
+            for &(va, ref frame) in &around {
+                self.page_table.map_fresh(va, frame.paddr(), around_flags)?;
+            }
+            self.page_table.map_fresh(page, pa, flags)?;
         }
-        self.page_table.map(page, pa, flags)?;
         if !around.is_empty() {
             let vma = self.find_mut(va).expect("the mapping faulted on");
             vma.pages.extend(around);
@@ -550,8 +570,9 @@ impl VmSpace {
             }
         }
         for va in gone {
-            self.page_table.unmap(va);
+            self.page_table.unmap_batched(va);
         }
+        self.page_table.flush_all();
     }
 
     /// dup_mmap: a copy of this space for fork(2). Private pages become
@@ -561,22 +582,44 @@ impl VmSpace {
         child.brk_start = self.brk_start;
         child.brk = self.brk;
         child.exe_guard = self.exe_guard.clone();
+        // The parent's writable private pages turn read-only in one batch,
+        // flushed once at the end (dup_mmap's flush_tlb_mm).
+        let mut mapped = Ok(());
         for vma in self.vmas.values() {
             for (&va, frame) in &vma.pages {
                 let flags = Self::hw_flags(vma.prot, vma.is_shared());
-                child.page_table.map(va, frame.paddr(), flags)?;
+                mapped = mapped.and_then(|_| child.page_table.map_batched(va, frame.paddr(), flags));
                 if !vma.is_shared() && vma.prot.contains(Prot::WRITE) {
-                    self.page_table.map(va, frame.paddr(), flags)?;
+                    mapped = mapped.and_then(|_| self.page_table.map_batched(va, frame.paddr(), flags));
                 }
+            }
+            if mapped.is_err() {
+                break;
             }
             child.vmas.insert(vma.start, vma.clone());
         }
-        Ok(child)
+        self.page_table.flush_all();
+        mapped.map(|_| child)
     }
 
     /// Copies `data` into user memory at `va`, faulting pages in as a user
     /// write would. Fails with `EFAULT` without partial effects past the
     /// first bad page.
+    /// The frame behind user page `va` for a kernel copy: what the page
+    /// table says when it already grants `access` (no fault handling, no
+    /// TLB work), else the fault handler's answer.
+    pub fn user_page(&mut self, va: usize, access: Access) -> Result<PhysAddr> {
+        let needed = match access {
+            Access::Read => MapFlags::READ,
+            Access::Write => MapFlags::WRITE,
+            Access::Execute => MapFlags::EXECUTE,
+        };
+        match self.page_table.query(page_floor(va)) {
+            Some((pa, flags)) if flags.contains(needed | MapFlags::USER) => Ok(pa),
+            _ => self.handle_fault(va, access),
+        }
+    }
+
     pub fn write_bytes(&mut self, va: usize, data: &[u8]) -> Result<()> {
         check_user_range(va, data.len())?;
         let mut done = 0;
@@ -584,7 +627,7 @@ impl VmSpace {
             let addr = va + done;
             let offset = addr % PAGE_SIZE;
             let chunk = (PAGE_SIZE - offset).min(data.len() - done);
-            let pa = self.handle_fault(addr, Access::Write).map_err(efault)?;
+            let pa = self.user_page(addr, Access::Write).map_err(efault)?;
             hal().write_phys(pa + offset, &data[done..done + chunk]);
             done += chunk;
         }
@@ -599,7 +642,7 @@ impl VmSpace {
         check_user_range(va, len)?;
         let mut addr = va - va % PAGE_SIZE;
         while addr < va + len {
-            self.handle_fault(addr, Access::Write).map_err(efault)?;
+            self.user_page(addr, Access::Write).map_err(efault)?;
             addr += PAGE_SIZE;
         }
         Ok(())
@@ -613,7 +656,7 @@ impl VmSpace {
             let addr = va + done;
             let offset = addr % PAGE_SIZE;
             let chunk = (PAGE_SIZE - offset).min(buf.len() - done);
-            let pa = self.handle_fault(addr, Access::Read).map_err(efault)?;
+            let pa = self.user_page(addr, Access::Read).map_err(efault)?;
             hal().read_phys(pa + offset, &mut buf[done..done + chunk]);
             done += chunk;
         }
@@ -700,8 +743,9 @@ impl VmSpace {
             }
         }
         for va in dropped {
-            self.page_table.unmap(va);
+            self.page_table.unmap_batched(va);
         }
+        self.page_table.flush_all();
         Ok(())
     }
 

@@ -227,13 +227,15 @@ fn place(vm: &mut VmSpace, file: &ElfFile, header: &Header, segments: &[Segment]
             return Err(noexec("segment outside user memory"));
         }
         let file_end = start + seg.filesz;
-        // Pages wholly covered by this segment's file bytes, mappable from
-        // the file when the file offset and the address agree modulo the
-        // page size (as the ELF specification asks).
+        // Every page holding file bytes of this segment is mapped from the
+        // file (page cache) when the file offset and the address agree
+        // modulo the page size, as the ELF specification asks: the bytes
+        // around the segment in its first and last page show the file, as
+        // Linux's elf_map maps them; a bss tail is zeroed below (padzero).
         let mappable = file.source.is_some() && start % PAGE_SIZE == seg.offset % PAGE_SIZE;
         let from_file = if mappable {
-            let lo = page_ceil(start).unwrap_or(usize::MAX);
-            let hi = page_floor(file_end);
+            let lo = page_floor(start);
+            let hi = page_ceil(file_end).unwrap_or(0);
             (lo < hi).then_some((lo, hi))
         } else {
             None
@@ -246,7 +248,8 @@ fn place(vm: &mut VmSpace, file: &ElfFile, header: &Header, segments: &[Segment]
             for (piece, is_file) in split_by(gap, from_file) {
                 let backing = match (&file.source, is_file) {
                     (Some(source), true) => {
-                        VmaBacking::File { source: source.clone(), offset: (seg.offset + (piece.0 - start)) as u64, shared: false, may_write: true }
+                        // piece.0 may lie below start, within its page.
+                        VmaBacking::File { source: source.clone(), offset: (seg.offset + piece.0 - start) as u64, shared: false, may_write: true }
                     }
                     _ => {
                         copied.push(piece);
@@ -270,6 +273,14 @@ fn place(vm: &mut VmSpace, file: &ElfFile, header: &Header, segments: &[Segment]
             if lo < hi {
                 let bytes = file.bytes(seg.offset + (lo - start), hi - lo)?;
                 vm.write_bytes(lo, &bytes)?;
+            }
+        }
+        // The rest of the last file page is bss: zeros, not the file's next
+        // bytes (a private copy of that page).
+        if from_file.is_some() && seg.memsz > seg.filesz {
+            let zero_end = page_ceil(file_end).unwrap_or(file_end).min(start + seg.memsz);
+            if file_end < zero_end {
+                vm.write_bytes(file_end, &alloc::vec![0u8; zero_end - file_end])?;
             }
         }
         if seg.offset == 0 {

@@ -30,10 +30,10 @@ pub fn futex_key(ctx: &Ctx, addr: usize, private: bool) -> linux_object::Result<
     let vm = vm_of(ctx)?;
     if private {
         // Fault the page in so a bad address is EFAULT, like Linux.
-        vm.lock().handle_fault(addr, Access::Read).map_err(|_| Errno::EFAULT)?;
+        vm.lock().user_page(addr, Access::Read).map_err(|_| Errno::EFAULT)?;
         return Ok(FutexKey::Private { space: alloc::sync::Arc::as_ptr(&vm) as usize, addr });
     }
-    let paddr = vm.lock().handle_fault(addr, Access::Read).map_err(|_| Errno::EFAULT)?;
+    let paddr = vm.lock().user_page(addr, Access::Read).map_err(|_| Errno::EFAULT)?;
     Ok(FutexKey::Shared { paddr: paddr + addr % linux_object::mm::PAGE_SIZE })
 }
 

@@ -188,8 +188,16 @@ fn flush(va: usize) {
     riscv::asm::sfence_vma(0, va);
 }
 
-impl linux_object::hal::PageTable for UserPageTable {
-    fn map(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
+impl UserPageTable {
+    /// Whether the MMU runs on this table now: only then can the TLB hold
+    /// its translations. (QEMU's `sfence.vma` drops the whole TLB, address
+    /// or not, so every flush skipped counts.)
+    fn is_active(&self) -> bool {
+        use linux_object::hal::PageTable as _;
+        riscv::register::satp::read().bits() == self.token()
+    }
+
+    fn set_entry(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
         use linux_object::hal::MapFlags as F;
         let entry = self.leaf(va, true).ok_or(linux_object::Errno::ENOMEM)?;
         let mut bits = PTE_V | PTE_A | PTE_D;
@@ -204,14 +212,51 @@ impl linux_object::hal::PageTable for UserPageTable {
         } else {
             *entry = ((pa as u64) >> 12 << 10) | bits;
         }
-        flush(va);
+        Ok(())
+    }
+
+    /// Clears the entry of `va`; whether there was one.
+    fn clear_entry(&mut self, va: usize) -> bool {
+        match self.leaf(va, false) {
+            Some(entry) => {
+                *entry = 0;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl linux_object::hal::PageTable for UserPageTable {
+    fn map(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
+        self.set_entry(va, pa, flags)?;
+        if self.is_active() {
+            flush(va);
+        }
         Ok(())
     }
 
     fn unmap(&mut self, va: usize) {
-        if let Some(entry) = self.leaf(va, false) {
-            *entry = 0;
+        if self.clear_entry(va) && self.is_active() {
             flush(va);
+        }
+    }
+
+    fn map_batched(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
+        self.set_entry(va, pa, flags)
+    }
+
+    fn unmap_batched(&mut self, va: usize) {
+        self.clear_entry(va);
+    }
+
+    fn map_fresh(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
+        self.set_entry(va, pa, flags)
+    }
+
+    fn flush_all(&mut self) {
+        if self.is_active() {
+            riscv::asm::sfence_vma_all();
         }
     }
 

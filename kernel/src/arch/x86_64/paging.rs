@@ -140,8 +140,14 @@ fn flush(va: usize) {
     unsafe { core::arch::asm!("invlpg [{0}]", in(reg) va, options(nostack)) };
 }
 
-impl linux_object::hal::PageTable for UserPageTable {
-    fn map(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
+impl UserPageTable {
+    /// Whether CR3 holds this table: only then can the TLB hold its
+    /// translations (a table being built for execve or fork is not).
+    fn is_active(&self) -> bool {
+        read_cr3() == self.root_pa
+    }
+
+    fn set_entry(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
         use linux_object::hal::MapFlags as F;
         let entry = walk(self.root_pa, va, 0, true, P | RW | US).ok_or(linux_object::Errno::ENOMEM)?;
         if !flags.intersects(F::READ | F::WRITE | F::EXECUTE) {
@@ -160,14 +166,30 @@ impl linux_object::hal::PageTable for UserPageTable {
             }
             *entry = pa as u64 | bits;
         }
-        flush(va);
         Ok(())
+    }
+}
+
+impl linux_object::hal::PageTable for UserPageTable {
+    fn map(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
+        self.set_entry(va, pa, flags)?;
+        if self.is_active() {
+            flush(va);
+        }
+        Ok(())
+    }
+
+    fn map_fresh(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
+        // A not-present entry is never cached: no invlpg.
+        self.set_entry(va, pa, flags)
     }
 
     fn unmap(&mut self, va: usize) {
         if let Some(entry) = walk(self.root_pa, va, 0, false, 0) {
             *entry = 0;
-            flush(va);
+            if self.is_active() {
+                flush(va);
+            }
         }
     }
 

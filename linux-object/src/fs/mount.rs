@@ -32,6 +32,9 @@ pub struct Mount {
     /// The mount this one sits on and the directory it covers there;
     /// `None` for the tree's root mount.
     parent: Option<(Weak<Mount>, Arc<dyn INode>)>,
+    /// The covered directory's `identity()`, taken at mount time: a path
+    /// walk compares it with every directory it enters.
+    point_identity: (u64, u64),
     pub fstype: String,
     pub source: String,
     /// Where it was mounted, as an absolute path from the tree's root (for
@@ -75,6 +78,7 @@ impl MountTree {
             id: NEXT_MOUNT_ID.fetch_add(1, Ordering::Relaxed),
             root,
             parent: None,
+            point_identity: (0, 0),
             fstype: String::from(fstype),
             source: String::from(source),
             path: String::from("/"),
@@ -95,15 +99,16 @@ impl MountTree {
     /// The mount covering directory `dir` of mount `parent`, if any; with
     /// several stacked, the last one made.
     pub fn mounted_on(&self, parent: &Arc<Mount>, dir: &Arc<dyn INode>) -> Option<Arc<Mount>> {
-        let identity = dir.identity();
+        // The directory's identity is asked for only if something is
+        // mounted on `parent` at all (most lookups cross no mount).
+        let mut identity = None;
         self.mounts
             .read()
             .iter()
             .rev()
             .find(|m| {
-                m.parent.as_ref().is_some_and(|(p, point)| {
-                    Weak::ptr_eq(p, &Arc::downgrade(parent)) && point.identity() == identity
-                })
+                m.parent.as_ref().is_some_and(|(p, _)| core::ptr::eq(p.as_ptr(), Arc::as_ptr(parent)))
+                    && *identity.get_or_insert_with(|| dir.identity()) == m.point_identity
             })
             .cloned()
     }
@@ -123,10 +128,12 @@ impl MountTree {
         if dir.metadata().kind != super::vfs::FileType::Directory && root.metadata().kind == super::vfs::FileType::Directory {
             return Err(Errno::ENOTDIR.into());
         }
+        let point_identity = dir.identity();
         let mount = Arc::new(Mount {
             id: NEXT_MOUNT_ID.fetch_add(1, Ordering::Relaxed),
             root,
             parent: Some((Arc::downgrade(parent), dir)),
+            point_identity,
             fstype: String::from(fstype),
             source: String::from(source),
             path: String::from(path),
@@ -171,6 +178,7 @@ impl MountTree {
                 id: NEXT_MOUNT_ID.fetch_add(1, Ordering::Relaxed),
                 root: mount.root.clone(),
                 parent,
+                point_identity: mount.point_identity,
                 fstype: mount.fstype.clone(),
                 source: mount.source.clone(),
                 path: mount.path.clone(),

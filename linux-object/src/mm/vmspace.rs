@@ -666,11 +666,14 @@ impl VmSpace {
     /// Reads a NUL-terminated string of at most `max` bytes (without the
     /// NUL); `ENAMETOOLONG` if there is no NUL within `max`.
     pub fn read_cstr(&mut self, va: usize, max: usize) -> Result<alloc::vec::Vec<u8>> {
+        // Small steps: a path is usually short, and copying (and scanning)
+        // the rest of its page would cost more than the walk itself.
+        const STEP: usize = 128;
         let mut out = alloc::vec::Vec::new();
         let mut addr = va;
         loop {
-            let chunk = PAGE_SIZE - addr % PAGE_SIZE;
-            let mut buf = [0u8; PAGE_SIZE];
+            let chunk = (PAGE_SIZE - addr % PAGE_SIZE).min(STEP);
+            let mut buf = [0u8; STEP];
             self.read_bytes(addr, &mut buf[..chunk])?;
             if let Some(nul) = buf[..chunk].iter().position(|&b| b == 0) {
                 out.extend_from_slice(&buf[..nul]);

@@ -398,6 +398,51 @@ const AT_EXECFN: usize = 31;
 
 /// Loads `data` (and its interpreter, if `interp` is given) into the empty
 /// address space `vm`, and builds the initial stack with argv, envp, auxv.
+/// The page behind [`SIGRETURN_TRAMPOLINE`]: one frame for the whole
+/// system, mapped privately into every process, as the vDSO image's pages
+/// are (a write, after mprotect, gets a private copy). A fresh page per
+/// execve would be written and then run anew each time.
+struct TrampolinePage(Arc<crate::mm::Frame>);
+
+impl MmapSource for TrampolinePage {
+    fn page(&self, index: u64) -> Result<Arc<crate::mm::Frame>> {
+        if index == 0 { Ok(self.0.clone()) } else { Err(Errno::EIO.into()) }
+    }
+    fn cached_pages(&self, range: core::ops::Range<u64>, out: &mut Vec<(u64, Arc<crate::mm::Frame>)>) {
+        if range.contains(&0) {
+            out.push((0, self.0.clone()));
+        }
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let start = (offset as usize).min(PAGE_SIZE);
+        let n = buf.len().min(PAGE_SIZE - start);
+        self.0.read(start, &mut buf[..n]);
+        Ok(n)
+    }
+    fn size(&self) -> u64 {
+        PAGE_SIZE as u64
+    }
+    fn file_id(&self) -> usize {
+        self as *const TrampolinePage as usize
+    }
+}
+
+/// The trampoline page holding `code`, made on first use.
+fn trampoline(code: &'static [u8]) -> Result<Arc<dyn MmapSource>> {
+    static PAGE: crate::sync::Mutex<Option<(usize, Arc<TrampolinePage>)>> = crate::sync::Mutex::new(None);
+    let mut page = PAGE.lock();
+    if let Some((key, source)) = page.as_ref() {
+        if *key == code.as_ptr() as usize {
+            return Ok(source.clone());
+        }
+    }
+    let frame = crate::mm::Frame::new_zeroed()?;
+    frame.write(0, &code[..code.len().min(PAGE_SIZE)]);
+    let source = Arc::new(TrampolinePage(Arc::new(frame)));
+    *page = Some((code.as_ptr() as usize, source.clone()));
+    Ok(source)
+}
+
 pub fn load(
     vm: &mut VmSpace,
     file: &ElfFile,
@@ -424,10 +469,8 @@ pub fn load(
     };
 
     if !arch.sigreturn_code.is_empty() {
-        let page = SIGRETURN_TRAMPOLINE;
-        vm.mmap(page, PAGE_SIZE, Prot::READ | Prot::WRITE, true, false, VmaBacking::Anonymous, String::from("[vdso]"))?;
-        vm.write_bytes(page, arch.sigreturn_code)?;
-        vm.mprotect(page, PAGE_SIZE, Prot::READ | Prot::EXEC)?;
+        let backing = VmaBacking::File { source: trampoline(arch.sigreturn_code)?, offset: 0, shared: false, may_write: true };
+        vm.mmap(SIGRETURN_TRAMPOLINE, PAGE_SIZE, Prot::READ | Prot::EXEC, true, false, backing, String::from("[vdso]"))?;
     }
 
     // The stack mapping: RLIMIT_STACK bytes under the top, faulted in lazily.

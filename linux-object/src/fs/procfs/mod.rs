@@ -57,7 +57,9 @@ type Generator = Box<dyn Fn() -> Result<Vec<u8>> + Send + Sync>;
 type Writer = Box<dyn Fn(&[u8]) -> Result<usize> + Send + Sync>;
 type LinkTarget = Box<dyn Fn() -> Result<String> + Send + Sync>;
 type MagicTarget = Box<dyn Fn() -> Result<Path> + Send + Sync>;
-type Lister = Box<dyn Fn() -> Vec<(String, Arc<dyn INode>)> + Send + Sync>;
+/// A directory's entries: all of them (`None`), or only the one with the
+/// name given, so a lookup builds one inode, not the whole directory.
+type Lister = Box<dyn Fn(Option<&str>) -> Vec<(String, Arc<dyn INode>)> + Send + Sync>;
 
 fn proc_metadata(ino: u64, kind: FileType, perm: u32, uid: u32, gid: u32) -> Metadata {
     let t = TimeSpec::from_ns(time::realtime_ns());
@@ -228,6 +230,18 @@ pub struct ProcDir {
 
 impl ProcDir {
     pub fn new(ino: u64, owner: (u32, u32), perm: u32, list: impl Fn() -> Vec<(String, Arc<dyn INode>)> + Send + Sync + 'static) -> Arc<dyn INode> {
+        Arc::new(ProcDir { ino, owner, perm, list: Box::new(move |_| list()) })
+    }
+
+    /// A directory whose `list` builds only the entry asked for when given
+    /// a name (the per-process directories, looked up on every /proc/PID/…
+    /// path walk).
+    pub fn selective(
+        ino: u64,
+        owner: (u32, u32),
+        perm: u32,
+        list: impl Fn(Option<&str>) -> Vec<(String, Arc<dyn INode>)> + Send + Sync + 'static,
+    ) -> Arc<dyn INode> {
         Arc::new(ProcDir { ino, owner, perm, list: Box::new(list) })
     }
 }
@@ -256,13 +270,13 @@ impl INode for ProcDir {
         proc_metadata(self.ino, FileType::Directory, self.perm, self.owner.0, self.owner.1)
     }
     fn lookup(&self, name: &str) -> Result<Arc<dyn INode>> {
-        (self.list)().into_iter().find(|(n, _)| n == name).map(|(_, node)| node).ok_or(Errno::ENOENT.into())
+        (self.list)(Some(name)).into_iter().find(|(n, _)| n == name).map(|(_, node)| node).ok_or(Errno::ENOENT.into())
     }
     fn read_dir(&self, index: usize) -> Result<Option<DirEntry>> {
         Ok(match index {
             0 => Some(DirEntry { name: ".".to_string(), ino: self.ino, kind: FileType::Directory }),
             1 => Some(DirEntry { name: "..".to_string(), ino: 1, kind: FileType::Directory }),
-            i => (self.list)().into_iter().nth(i - 2).map(|(name, node)| {
+            i => (self.list)(None).into_iter().nth(i - 2).map(|(name, node)| {
                 let meta = node.metadata();
                 DirEntry { name, ino: meta.ino, kind: meta.kind }
             }),
@@ -295,29 +309,33 @@ impl ProcRoot {
     /// `thread-self`.
     fn fixed_entries(&self) -> Vec<(String, Arc<dyn INode>)> {
         let mut entries = system::entries();
-        let self_ns = self.ns.clone();
-        entries.push((
-            "self".to_string(),
-            ProcLink::new(2, (0, 0), move || {
-                let thread = hal().current_thread().ok_or(Errno::ENOENT)?;
-                match thread.process().pid_in(&self_ns) {
-                    0 => Err(Errno::ENOENT.into()),
-                    pid => Ok(pid.to_string()),
-                }
-            }),
-        ));
-        let thread_ns = self.ns.clone();
-        entries.push((
-            "thread-self".to_string(),
-            ProcLink::new(3, (0, 0), move || {
-                let thread = hal().current_thread().ok_or(Errno::ENOENT)?;
-                match (thread.process().pid_in(&thread_ns), thread.tid_in(&thread_ns)) {
-                    (0, _) | (_, 0) => Err(Errno::ENOENT.into()),
-                    (pid, tid) => Ok(alloc::format!("{pid}/task/{tid}")),
-                }
-            }),
-        ));
+        entries.push(("self".to_string(), self.self_link()));
+        entries.push(("thread-self".to_string(), self.thread_self_link()));
         entries
+    }
+
+    /// `/proc/self`: the reader's PID in this namespace.
+    fn self_link(&self) -> Arc<dyn INode> {
+        let ns = self.ns.clone();
+        ProcLink::new(2, (0, 0), move || {
+            let thread = hal().current_thread().ok_or(Errno::ENOENT)?;
+            match thread.process().pid_in(&ns) {
+                0 => Err(Errno::ENOENT.into()),
+                pid => Ok(pid.to_string()),
+            }
+        })
+    }
+
+    /// `/proc/thread-self`: "PID/task/TID" of the reader.
+    fn thread_self_link(&self) -> Arc<dyn INode> {
+        let ns = self.ns.clone();
+        ProcLink::new(3, (0, 0), move || {
+            let thread = hal().current_thread().ok_or(Errno::ENOENT)?;
+            match (thread.process().pid_in(&ns), thread.tid_in(&ns)) {
+                (0, _) | (_, 0) => Err(Errno::ENOENT.into()),
+                (pid, tid) => Ok(alloc::format!("{pid}/task/{tid}")),
+            }
+        })
     }
 
     /// The first process whose number in `ns` is `from` or more.
@@ -343,11 +361,15 @@ impl INode for ProcRoot {
         proc_metadata(1, FileType::Directory, 0o555, 0, 0)
     }
     fn lookup(&self, name: &str) -> Result<Arc<dyn INode>> {
-        if let Some((_, node)) = self.fixed_entries().into_iter().find(|(n, _)| n == name) {
-            return Ok(node);
-        }
         // A process directory: its PID in decimal, without leading zeros.
-        let nr: u32 = name.parse().map_err(|_| Errno::ENOENT)?;
+        // (Looked up first: every /proc/self/… walk comes here.)
+        let Ok(nr) = name.parse::<u32>() else {
+            return match name {
+                "self" => Ok(self.self_link()),
+                "thread-self" => Ok(self.thread_self_link()),
+                _ => self.fixed_entries().into_iter().find(|(n, _)| n == name).map(|(_, node)| node).ok_or(Errno::ENOENT.into()),
+            };
+        };
         if nr.to_string() != name {
             return Err(Errno::ENOENT.into());
         }

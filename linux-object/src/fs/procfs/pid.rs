@@ -442,8 +442,17 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
     let creds = process.creds.lock().clone();
     let owner = (creds.euid, creds.egid);
     let weak = Arc::downgrade(process);
-    ProcDir::new(ino(pid, 0), owner, 0o555, move || {
+    ProcDir::selective(ino(pid, 0), owner, 0o555, move |want| {
         let w = weak.clone();
+        let mut entries: Vec<(String, Arc<dyn INode>)> = Vec::new();
+        // Builds an entry only if it is the one looked up (or all are listed).
+        macro_rules! entry {
+            ($name:literal, $node:expr) => {
+                if want.is_none_or(|w| w == $name) {
+                    entries.push(($name.to_string(), $node));
+                }
+            };
+        }
         let text = |index: u64, f: fn(&Process) -> Result<String>| -> Arc<dyn INode> {
             let w = w.clone();
             ProcFile::owned(ino(pid, index), owner, move || Ok(f(&*alive(&w)?)?.into_bytes()))
@@ -453,41 +462,39 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
             let w = w.clone();
             ProcLink::new(ino(pid, index), owner, move || f(&*alive(&w)?))
         };
-        let mut entries: Vec<(String, Arc<dyn INode>)> = alloc::vec![
-            ("stat".to_string(), {
+        entry!("stat", {
                 let (w, ns) = (w.clone(), ns.clone());
                 ProcFile::owned(ino(pid, 1), owner, move || {
                     let p = alive(&w)?;
                     Ok(stat(&p, p.kpid(), &ns).into_bytes())
                 })
-            }),
-            ("status".to_string(), {
+            });
+        entry!("status", {
                 let (w, ns) = (w.clone(), ns.clone());
                 ProcFile::owned(ino(pid, 2), owner, move || {
                     let p = alive(&w)?;
                     let leader = p.threads().into_iter().find(|t| t.tid() == p.pid());
                     Ok(status(&p, leader.as_deref(), &ns).into_bytes())
                 })
-            }),
-            ("comm".to_string(), text(3, |p| Ok(format!("{}\n", p.comm())))),
-            ("maps".to_string(), text(5, maps)),
-            ("limits".to_string(), text(9, limits)),
-            ("mounts".to_string(), text(6, |p| Ok(mounts_text(p)))),
-            ("mountinfo".to_string(), text(7, |p| Ok(mountinfo_text(p)))),
-            ("exe".to_string(), link(10, |p| {
+            });
+        entry!("comm", text(3, |p| Ok(format!("{}\n", p.comm()))));
+        entry!("maps", text(5, maps));
+        entry!("limits", text(9, limits));
+        entry!("mounts", text(6, |p| Ok(mounts_text(p))));
+        entry!("mountinfo", text(7, |p| Ok(mountinfo_text(p))));
+        entry!("exe", link(10, |p| {
                 let exe = p.exe();
                 if exe.is_empty() { Err(Errno::ENOENT.into()) } else { Ok(exe) }
-            })),
-            ("cwd".to_string(), link(11, |p| {
+            }));
+        entry!("cwd", link(11, |p| {
                 let fs = p.fs();
                 let fs = fs.lock();
                 Ok(fs.cwd.absolute(&fs.root))
-            })),
-            ("root".to_string(), link(12, |_| Ok(String::from("/")))),
-        ];
+            }));
+        entry!("root", link(12, |_| Ok(String::from("/"))));
         let cmdline_weak = w.clone();
-        entries.push((
-            "cmdline".to_string(),
+        entry!(
+            "cmdline",
             ProcFile::owned(ino(pid, 4), owner, move || {
                 let process = alive(&cmdline_weak)?;
                 // A zombie's cmdline is empty.
@@ -500,12 +507,12 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
                     out.push(0);
                 }
                 Ok(out)
-            }),
-        ));
-        entries.push(("fd".to_string(), fd_dir(w.clone(), pid, owner)));
+            })
+        );
+        entry!("fd", fd_dir(w.clone(), pid, owner));
         let env_weak = w.clone();
-        entries.push((
-            "environ".to_string(),
+        entry!(
+            "environ",
             // Read from the process's memory, as Linux's environ_read does;
             // ptrace-read access needed.
             ProcFile::private(ino(pid, 8), owner, move || {
@@ -516,26 +523,26 @@ pub fn process_dir(process: &Arc<Process>, ns: &Arc<PidNamespace>) -> Arc<dyn IN
                 let mut out = crate::mm::zeroed_buffer(end.saturating_sub(start).min(1 << 20))?;
                 vm.lock().read_bytes(start, &mut out)?;
                 Ok(out)
-            }),
-        ));
+            })
+        );
         let persona_weak = w.clone();
-        entries.push((
-            "personality".to_string(),
+        entry!(
+            "personality",
             // proc(5): "%08x", mode 0400, ptrace-read access (proc_pid_personality).
             ProcFile::private(ino(pid, 10), owner, move || {
                 let process = alive(&persona_weak)?;
                 may_inspect(&process)?;
                 Ok(format!("{:08x}\n", process.personality()).into_bytes())
-            }),
-        ));
-        entries.push(("ns".to_string(), ns_dir(w.clone(), pid, owner)));
-        entries.push(("task".to_string(), task_dir(w.clone(), pid, owner, ns.clone())));
-        entries.push(("timens_offsets".to_string(), timens_offsets(w.clone(), pid, owner)));
-        entries.push(("oom_score_adj".to_string(), oom_score_adj(w.clone(), pid, owner)));
-        entries.push(("oom_score".to_string(), text(82, |p| {
+            })
+        );
+        entry!("ns", ns_dir(w.clone(), pid, owner));
+        entry!("task", task_dir(w.clone(), pid, owner, ns.clone()));
+        entry!("timens_offsets", timens_offsets(w.clone(), pid, owner));
+        entry!("oom_score_adj", oom_score_adj(w.clone(), pid, owner));
+        entry!("oom_score", text(82, |p| {
             let (total, _) = crate::hal::hal().memory_stats();
             Ok(format!("{}\n", crate::process::oom::score(p, (total / crate::mm::PAGE_SIZE) as u64)))
-        })));
+        }));
         entries
     })
 }

@@ -34,7 +34,12 @@ static FIRED: AtomicBool = AtomicBool::new(false);
 
 /// Marks progress: the kernel got back to user mode or to the scheduler.
 pub fn touch() {
-    LAST_PROGRESS_NS.store(arch::timer::now_ns(), Ordering::Relaxed);
+    touch_at(arch::timer::now_ns());
+}
+
+/// [`touch`] with the clock already read.
+pub fn touch_at(now_ns: u64) {
+    LAST_PROGRESS_NS.store(now_ns, Ordering::Relaxed);
 }
 
 /// On a timer interrupt taken in the kernel at `pc` with frame pointer

@@ -97,7 +97,12 @@ impl Task {
     /// queue) is not in it, so the difference between two readings taken
     /// while it runs is CPU time.
     pub fn cpu_ns(&self) -> u64 {
-        self.on_cpu.load(Ordering::Relaxed) + timer::now_ns().saturating_sub(self.started.load(Ordering::Relaxed))
+        self.cpu_ns_at(timer::now_ns())
+    }
+
+    /// [`cpu_ns`](Self::cpu_ns) with the clock already read (`now`).
+    pub fn cpu_ns_at(&self, now: u64) -> u64 {
+        self.on_cpu.load(Ordering::Relaxed) + now.saturating_sub(self.started.load(Ordering::Relaxed))
     }
 }
 
@@ -113,7 +118,8 @@ pub fn note_kernel_tick() {
 
 /// Whether a tick arrived in the kernel since the last call.
 pub fn take_kernel_tick() -> bool {
-    KERNEL_TICK.swap(false, Ordering::AcqRel)
+    // A load first: the swap (a locked instruction) only when a tick came.
+    KERNEL_TICK.load(Ordering::Relaxed) && KERNEL_TICK.swap(false, Ordering::AcqRel)
 }
 
 /// A tick's work for the running task: the load average, sleepers whose

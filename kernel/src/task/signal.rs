@@ -93,10 +93,13 @@ pub fn deliver_signals(thread: &Arc<Thread>, regs: &mut UserContext, mut interru
             _ => {}
         }
     }
-    // A temporary mask (sigsuspend) ends here if no handler took it.
+    // A temporary mask (sigsuspend) ends here if no handler took it; what
+    // the old mask lets through is delivered next time round.
     let mut signals = thread.signals();
     if let Some(saved) = signals.saved_mask.take() {
         signals.mask = saved;
+        drop(signals);
+        thread.note_signal_event();
     }
 }
 

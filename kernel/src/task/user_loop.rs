@@ -30,26 +30,36 @@ fn run_thread() {
     let mut left_user = task.cpu_ns();
     let mut interrupted: Option<Interrupted> = None;
     let mut last_token = 0;
+    // The signal-event counts after the last full check: while they stand
+    // still and no call is to be restarted, there is nothing to deliver,
+    // no stop and no exit, and the checks are skipped.
+    let mut checked: Option<(u64, u64)> = None;
     loop {
         task.check_stack();
         if sched::take_kernel_tick() {
             sched::on_tick();
         }
-        let process = thread.process().clone();
-        if process.group_exit_status().is_some() {
+        let process = thread.process();
+        let events = thread.signal_events();
+        let quiet = interrupted.is_none() && checked == Some(events);
+        if !quiet && process.group_exit_status().is_some() {
             let mut ctx = Ctx { kernel: &KERNEL, thread: &thread, regs: &mut regs };
             linux_syscall::process::exit_thread(&mut ctx, WaitStatus::Exited(0));
         }
-        if is_exited(&thread) {
+        if !quiet && is_exited(&thread) {
             break;
         }
-        let entered = task.cpu_ns();
+        let now = crate::arch::timer::now_ns();
+        let entered = task.cpu_ns_at(now);
         thread.add_cpu_time(0, entered.saturating_sub(left_user));
-        signal::deliver_signals(&thread, &mut regs, interrupted.take());
-        // The SIGKILL that may end the wait is delivered next time round.
-        let _ = signal::wait_while_stopped(&thread);
-        if is_exited(&thread) {
-            break;
+        if !quiet {
+            signal::deliver_signals(&thread, &mut regs, interrupted.take());
+            // The SIGKILL that may end the wait is delivered next time round.
+            let _ = signal::wait_while_stopped(&thread);
+            if is_exited(&thread) {
+                break;
+            }
+            checked = Some(events);
         }
         // The address space goes on the MMU last, just before user mode:
         // delivering a signal can block (a SIGSTOP stops here until
@@ -57,20 +67,24 @@ fn run_thread() {
         // Linux switches the address space with every task switch
         // (`switch_mm` in `context_switch`); here every task switch ends
         // on this path before user code runs again.
-        match process.vm() {
-            Ok(vm) => {
-                let token = vm.lock().page_table_token();
-                paging::activate_token(token);
-                if token != last_token {
-                    // A new address space (a new process or execve) may hold
-                    // code the kernel just wrote: make the I-cache see it.
-                    crate::arch::sync_instruction_cache();
-                    last_token = token;
-                }
-            }
-            Err(_) => break,
+        let token = process.vm_token();
+        if token == 0 {
+            break;
         }
-        crate::backtrace::touch();
+        paging::activate_token(token);
+        if token != last_token {
+            // A new address space (a new process or execve) may hold code
+            // the kernel just wrote: make the I-cache see it.
+            crate::arch::sync_instruction_cache();
+            last_token = token;
+        }
+        // The clock read above is recent unless the checks ran (a stop
+        // can wait for minutes there).
+        if quiet {
+            crate::backtrace::touch_at(now);
+        } else {
+            crate::backtrace::touch();
+        }
         // User mode runs with interrupts on and the trap entry turns them
         // off; the kernel takes timer interrupts too (the tick count and
         // the soft-lockup watchdog: no handler takes a lock), so they are
@@ -110,7 +124,7 @@ fn run_thread() {
                 let result = process.vm().and_then(|vm| vm.lock().handle_fault(addr, access));
                 match result {
                     Ok(_) => {}
-                    Err(err) if err.errno == Errno::ENOMEM => out_of_memory(&process),
+                    Err(err) if err.errno == Errno::ENOMEM => out_of_memory(process),
                     Err(err) if err.errno == Errno::EIO => {
                         // A file page past the end of its file (or no room
                         // for it): VM_FAULT_SIGBUS.

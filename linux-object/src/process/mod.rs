@@ -173,6 +173,9 @@ pub struct Process {
     /// The address space; shared with the parent after `CLONE_VM` (vfork),
     /// `None` once the process is a zombie. Protected by the mutex.
     vm: Mutex<Option<Arc<Mutex<VmSpace>>>>,
+    /// The page-table token of `vm` (0 when it is gone), for the trap loop
+    /// to switch to without taking two locks on every return to user mode.
+    vm_token: core::sync::atomic::AtomicUsize,
     pub creds: Mutex<Credentials>,
     pub rlimits: Mutex<RLimits>,
     /// Open files; the inner table is shared after CLONE_FILES.
@@ -186,6 +189,9 @@ pub struct Process {
     /// Set by SIGCONT on a stopped process until a waiter reports it
     /// (WCONTINUED).
     continued: core::sync::atomic::AtomicBool,
+    /// The process half of `Thread::signal_events`: a process-wide signal
+    /// queued, a stop or continue, a group exit.
+    signal_events: core::sync::atomic::AtomicU64,
     inner: Mutex<ProcessInner>,
     /// Woken when a child changes state (exit, stop, continue): wait4 sleeps here.
     pub child_wait: WaitQueue,
@@ -285,11 +291,13 @@ impl Process {
         let pid = kpid.global();
         let (pgid, sid) = parent.upgrade().map_or((kpid.clone(), kpid.clone()), |p| (p.pgid_ref(), p.sid_ref()));
         ns.proxy.time.freeze();
+        let vm_token = vm.lock().page_table_token();
         let process = Arc::new(Process {
             koid: new_koid(),
             pid,
             kpid: kpid.clone(),
             nsproxy: Mutex::new(ns.proxy),
+            vm_token: core::sync::atomic::AtomicUsize::new(vm_token),
             vm: Mutex::new(Some(vm)),
             creds: Mutex::new(creds),
             rlimits: Mutex::new(rlimits),
@@ -298,6 +306,7 @@ impl Process {
             sighand: Mutex::new(sighand),
             pending: Mutex::new(PendingSignals::default()),
             continued: core::sync::atomic::AtomicBool::new(false),
+            signal_events: core::sync::atomic::AtomicU64::new(0),
             inner: Mutex::new(ProcessInner {
                 parent,
                 children: Vec::new(),
@@ -528,6 +537,7 @@ impl Process {
         } else {
             self.pending.lock().push(info)
         };
+        self.note_signal_event();
         for thread in self.threads() {
             thread.wake();
         }
@@ -627,7 +637,15 @@ impl Process {
 
     /// Replaces the address space (execve).
     pub fn set_vm(&self, vm: VmSpace) {
+        let token = vm.page_table_token();
         *self.vm.lock() = Some(vm.into_shared());
+        self.vm_token.store(token, core::sync::atomic::Ordering::Release);
+    }
+
+    /// What the MMU must run on for this process (`VmSpace::page_table_token`),
+    /// or 0 once its memory is gone.
+    pub fn vm_token(&self) -> usize {
+        self.vm_token.load(core::sync::atomic::Ordering::Acquire)
     }
 
     pub fn state(&self) -> ProcessState {
@@ -717,10 +735,22 @@ impl Process {
     /// exit_group(2): the first caller sets the status; every thread then
     /// leaves when it next enters the kernel (the caller wakes them).
     pub fn start_group_exit(&self, status: WaitStatus) {
-        let mut inner = self.inner.lock();
-        if inner.group_exit.is_none() {
-            inner.group_exit = Some(status);
+        {
+            let mut inner = self.inner.lock();
+            if inner.group_exit.is_none() {
+                inner.group_exit = Some(status);
+            }
         }
+        self.note_signal_event();
+    }
+
+    /// See `Thread::signal_events`.
+    pub fn signal_events(&self) -> u64 {
+        self.signal_events.load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    fn note_signal_event(&self) {
+        self.signal_events.fetch_add(1, core::sync::atomic::Ordering::AcqRel);
     }
 
     /// The process no longer borrows its parent's memory (execve or exit):
@@ -793,6 +823,7 @@ impl Process {
     /// Mirrors `do_exit` → `exit_notify` (kernel/exit.c). Returns the parent
     /// and the signal to send it (the caller sends it: signals live above).
     fn become_zombie(self: &Arc<Self>, status: WaitStatus) -> Option<(Arc<Process>, u32)> {
+        self.vm_token.store(0, core::sync::atomic::Ordering::Release);
         self.vm.lock().take();
         // Close every file now, as do_exit's exit_files does: pipe readers
         // must see EOF before the parent reaps us.
@@ -1021,6 +1052,7 @@ impl Process {
                 (_, None) => ProcessState::Running,
             };
         }
+        self.note_signal_event();
         if let Some(parent) = self.parent() {
             parent.child_wait.wake_all();
         }

@@ -32,6 +32,10 @@ pub struct Thread {
     /// Set by the scheduler while the thread sleeps in the kernel (Linux's
     /// TASK_INTERRUPTIBLE): /proc shows "S" then, "R" otherwise.
     sleeping: core::sync::atomic::AtomicBool,
+    /// Counts changes that may give the thread work on its way back to
+    /// user mode: a signal queued for it, its mask changed, its exit. See
+    /// [`signal_events`](Self::signal_events).
+    signal_events: AtomicU64,
 }
 
 /// The per-thread part of signal state.
@@ -87,6 +91,7 @@ impl Thread {
             user_ns: AtomicU64::new(0),
             system_ns: AtomicU64::new(0),
             sleeping: core::sync::atomic::AtomicBool::new(false),
+            signal_events: AtomicU64::new(0),
         });
         TABLE.lock().threads.insert(tid, Arc::downgrade(&thread));
         process.inner.lock().threads.push(thread.clone());
@@ -160,11 +165,30 @@ impl Thread {
 
     pub fn set_signal_mask(&self, mask: SigSet) {
         self.signals.lock().mask = mask.without_unblockable();
+        self.note_signal_event();
     }
 
     /// The whole per-thread signal state, to read or change under one lock.
+    /// The signal state, to read or change. Whoever changes the mask
+    /// through it calls [`note_signal_event`](Self::note_signal_event)
+    /// after.
     pub fn signals(&self) -> crate::sync::MutexGuard<'_, ThreadSignals> {
         self.signals.lock()
+    }
+
+    /// (thread, process) counts of signal events: while neither moves,
+    /// the trap loop need not look for signals to deliver, a stop, or an
+    /// exit (Linux checks `TIF_SIGPENDING` and friends in one word on the
+    /// way out, `exit_to_user_mode_loop`). Every change bumps a count after
+    /// it is made: a queued signal, a mask change, a thread's exit (here);
+    /// a process-wide signal, a stop or continue, a group exit (Process).
+    pub fn signal_events(&self) -> (u64, u64) {
+        (self.signal_events.load(Ordering::Acquire), self.process.signal_events())
+    }
+
+    /// Counts a signal event (see [`signal_events`](Self::signal_events)).
+    pub fn note_signal_event(&self) {
+        self.signal_events.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Sends a thread-directed signal (tgkill, a fault). Ignored signals
@@ -189,6 +213,7 @@ impl Thread {
                 signals.pending.push(info)
             }
         };
+        self.note_signal_event();
         self.wake();
         queued
     }
@@ -252,9 +277,15 @@ impl Thread {
     }
 
     /// Charges CPU time to this thread (the kernel calls this on every trap).
+    /// Adds CPU time. Only the thread's own trap loop calls this, so a
+    /// load and a store do (no read-modify-write on every trap).
     pub fn add_cpu_time(&self, user_ns: u64, system_ns: u64) {
-        self.user_ns.fetch_add(user_ns, Ordering::Relaxed);
-        self.system_ns.fetch_add(system_ns, Ordering::Relaxed);
+        if user_ns != 0 {
+            self.user_ns.store(self.user_ns.load(Ordering::Relaxed) + user_ns, Ordering::Relaxed);
+        }
+        if system_ns != 0 {
+            self.system_ns.store(self.system_ns.load(Ordering::Relaxed) + system_ns, Ordering::Relaxed);
+        }
     }
 
     /// (user, system) CPU time in ns.
@@ -306,6 +337,7 @@ impl Thread {
             }
             inner.exited = true;
         }
+        self.note_signal_event();
         let last = {
             let mut pinner = self.process.inner.lock();
             let (user, system) = self.cpu_time_ns();

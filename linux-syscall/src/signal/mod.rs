@@ -36,6 +36,7 @@ pub fn with_temporary_mask(ctx: &mut Ctx, mask_addr: usize, sigsetsize: usize, c
         signals.saved_mask = Some(signals.mask);
         signals.mask = mask.without_unblockable();
     }
+    ctx.thread.note_signal_event();
     let result = call(ctx);
     let interrupted = matches!(&result, Err(e) if matches!(e.errno, Errno::EINTR | Errno::ERESTARTSYS | Errno::ERESTARTNOHAND | Errno::ERESTART_RESTARTBLOCK));
     if !interrupted || !ctx.thread.has_pending_signal() {
@@ -43,6 +44,8 @@ pub fn with_temporary_mask(ctx: &mut Ctx, mask_addr: usize, sigsetsize: usize, c
         if let Some(saved) = signals.saved_mask.take() {
             signals.mask = saved;
         }
+        drop(signals);
+        ctx.thread.note_signal_event();
     }
     result
 }
@@ -114,6 +117,7 @@ pub fn sys_rt_sigsuspend(ctx: &mut Ctx, args: &Args) -> SysResult {
         signals.saved_mask = Some(signals.mask);
         signals.mask = mask.without_unblockable();
     }
+    ctx.thread.note_signal_event();
     while ctx.kernel.block_on(&mut |_| false, None) != BlockResult::Interrupted {}
     // EINTR once a handler ran; a signal without one (SIGCONT) restarts
     // the wait, with the mask set again from the same argument.

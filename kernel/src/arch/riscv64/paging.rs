@@ -123,6 +123,7 @@ impl PageTable {
             riscv::register::satp::set(riscv::register::satp::Mode::Sv39, 0, self.root_pa >> 12);
         }
         riscv::asm::sfence_vma_all();
+        ACTIVE_SATP.store((8 << 60) | (self.root_pa >> 12), core::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -194,7 +195,7 @@ impl UserPageTable {
     /// or not, so every flush skipped counts.)
     fn is_active(&self) -> bool {
         use linux_object::hal::PageTable as _;
-        riscv::register::satp::read().bits() == self.token()
+        active_satp() == self.token()
     }
 
     fn set_entry(&mut self, va: usize, pa: usize, flags: linux_object::hal::MapFlags) -> linux_object::Result<()> {
@@ -294,10 +295,11 @@ impl Drop for UserPageTable {
         // Never leave the MMU on a table being freed: a new table reusing
         // its root frame would look "already active" and skip the TLB flush.
         use linux_object::hal::PageTable as _;
-        if riscv::register::satp::read().bits() == self.token() {
+        if active_satp() == self.token() {
             let kernel = (8 << 60) | (KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed) >> 12);
             // SAFETY: the kernel table maps everything the kernel uses.
             unsafe { core::arch::asm!("csrw satp, {0}", "sfence.vma", in(reg) kernel) };
+            ACTIVE_SATP.store(kernel, core::sync::atomic::Ordering::Relaxed);
         }
         // Frees the table frames of the lower half; the leaves' frames belong
         // to the address space's VMAs.
@@ -321,10 +323,22 @@ impl Drop for UserPageTable {
 /// Switches the MMU to the table `token` names (a `UserPageTable::token`),
 /// unless it is already active.
 pub fn activate_token(token: usize) {
-    if riscv::register::satp::read().bits() == token {
+    if active_satp() == token {
         return;
     }
     // SAFETY: every user table shares the kernel half, so the kernel keeps
     // running at the same addresses.
     unsafe { core::arch::asm!("csrw satp, {0}", "sfence.vma", in(reg) token) };
+    ACTIVE_SATP.store(token, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// What satp holds, as last written here (0: not known yet, read the CSR):
+/// reading the CSR on every return to user mode costs more than a load.
+static ACTIVE_SATP: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+fn active_satp() -> usize {
+    match ACTIVE_SATP.load(core::sync::atomic::Ordering::Relaxed) {
+        0 => riscv::register::satp::read().bits(),
+        known => known,
+    }
 }

@@ -7,10 +7,15 @@ use core::sync::atomic::{AtomicU64, Ordering};
 pub const HZ: u64 = 100;
 
 static TIMEBASE_HZ: AtomicU64 = AtomicU64::new(10_000_000);
+/// Nanoseconds per `time` tick as a 32.32 fixed-point number, so reading
+/// the clock is a multiply, not two divisions.
+static NS_PER_TICK_32: AtomicU64 = AtomicU64::new(100 << 32);
 static TICKS: AtomicU64 = AtomicU64::new(0);
 
 pub fn init(timebase_hz: u64) {
-    TIMEBASE_HZ.store(timebase_hz.max(1), Ordering::Relaxed);
+    let hz = timebase_hz.max(1);
+    TIMEBASE_HZ.store(hz, Ordering::Relaxed);
+    NS_PER_TICK_32.store((((1_000_000_000u128) << 32) / hz as u128) as u64, Ordering::Relaxed);
     set_next();
     // SAFETY: the trap vector handles supervisor timer interrupts.
     unsafe { riscv::register::sie::set_stimer() };
@@ -34,8 +39,6 @@ pub fn ticks() -> u64 {
 
 /// Nanoseconds since the machine started.
 pub fn now_ns() -> u64 {
-    let hz = TIMEBASE_HZ.load(Ordering::Relaxed);
     let t = riscv::register::time::read64();
-    // Split to avoid overflowing t * 1e9.
-    (t / hz) * 1_000_000_000 + (t % hz) * 1_000_000_000 / hz
+    ((t as u128 * NS_PER_TICK_32.load(Ordering::Relaxed) as u128) >> 32) as u64
 }

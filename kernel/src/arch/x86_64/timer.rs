@@ -12,6 +12,10 @@ const PIT_HZ: u64 = 1_193_182;
 pub const TIMER_VECTOR: u8 = 32;
 
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
+/// Nanoseconds per TSC tick as a 32.32 fixed-point number (0 until the
+/// TSC is measured), so reading the clock is a multiply, not a 128-bit
+/// division.
+static NS_PER_TICK_32: AtomicU64 = AtomicU64::new(0);
 static TICKS: AtomicU64 = AtomicU64::new(0);
 
 fn rdtsc() -> u64 {
@@ -43,6 +47,7 @@ pub fn tsc_hz() -> u64 {
         rdtsc() - start
     };
     let hz = (elapsed * 100).max(1_000_000);
+    NS_PER_TICK_32.store((((1_000_000_000u128) << 32) / hz as u128) as u64, Ordering::Relaxed);
     TSC_HZ.store(hz, Ordering::Relaxed);
     hz
 }
@@ -75,6 +80,10 @@ pub fn ticks() -> u64 {
 
 /// Nanoseconds since the machine started.
 pub fn now_ns() -> u64 {
-    let hz = tsc_hz();
-    (rdtsc() as u128 * 1_000_000_000 / hz as u128) as u64
+    let mut mult = NS_PER_TICK_32.load(Ordering::Relaxed);
+    if mult == 0 {
+        tsc_hz();
+        mult = NS_PER_TICK_32.load(Ordering::Relaxed);
+    }
+    ((rdtsc() as u128 * mult as u128) >> 32) as u64
 }

@@ -11,15 +11,97 @@
 //! the mirror image: pop everything from the context and `iretq`.
 //!
 //! The kernel is built without SSE, so user FP/SSE state stays in the
-//! registers while the kernel runs; `run` saves it (`fxsave`) after every
-//! trip and restores it (`fxrstor`) before the next.
+//! registers while the kernel runs, and it stays there across a syscall or
+//! fault of the same thread: it is saved (`fxsave`) only when another
+//! thread is about to run, or when the kernel needs it (a signal frame, a
+//! fork), and restored (`fxrstor`) only when a thread runs whose state is
+//! not in the registers — Linux's deferred FPU restore
+//! (`switch_fpu_prepare`, `TIF_NEED_FPU_LOAD`).
 
 use super::trap::{SYSCALL_VECTOR, USER_CS, USER_SS};
 
-/// The 512-byte `fxsave` area.
+/// The 512-byte `fxsave` area of one thread. While its thread owns the
+/// registers ([`FPU_OWNER`]) the bytes here may be stale: read them with
+/// [`bytes`](Self::bytes), replace them with [`set`](Self::set).
 #[repr(C, align(16))]
-#[derive(Clone)]
-pub struct FxArea(pub [u8; 512]);
+pub struct FxArea([u8; 512]);
+
+/// The `FxArea` whose state the FP/SSE registers hold (its address), or 0.
+/// Cleared when that area is dropped, so it never names freed memory; the
+/// only area that runs is the one in its thread's trap loop, which does not
+/// move while it lives.
+static mut FPU_OWNER: usize = 0;
+
+impl FxArea {
+    fn addr(&self) -> usize {
+        self as *const FxArea as usize
+    }
+
+    fn owns_registers(&self) -> bool {
+        // SAFETY: one CPU, and no interrupt handler touches FPU_OWNER.
+        unsafe { FPU_OWNER == self.addr() }
+    }
+
+    /// The state, up to date: saved from the registers first if they hold it.
+    pub fn bytes(&mut self) -> &[u8; 512] {
+        if self.owns_registers() {
+            // SAFETY: the registers hold this area's state; fxsave writes
+            // 512 bytes into this 16-byte aligned area.
+            unsafe { core::arch::asm!("fxsave64 [{0}]", in(reg) self.0.as_mut_ptr(), options(nostack)) };
+        }
+        &self.0
+    }
+
+    /// Replaces the state (rt_sigreturn); the registers no longer hold it.
+    pub fn set(&mut self, bytes: [u8; 512]) {
+        self.0 = bytes;
+        if self.owns_registers() {
+            // SAFETY: as in owns_registers.
+            unsafe { FPU_OWNER = 0 };
+        }
+    }
+
+    /// Puts this area's state in the registers unless it is there already,
+    /// saving the previous owner's first.
+    fn load(&mut self) {
+        // SAFETY: one CPU. A non-zero FPU_OWNER is a live FxArea (Drop
+        // clears it), so saving into it is writing that thread's own
+        // state; both areas are 16-byte aligned and 512 bytes.
+        unsafe {
+            if FPU_OWNER == self.addr() {
+                return;
+            }
+            if FPU_OWNER != 0 {
+                core::arch::asm!("fxsave64 [{0}]", in(reg) FPU_OWNER as *mut u8, options(nostack));
+            }
+            core::arch::asm!("fxrstor64 [{0}]", in(reg) self.0.as_ptr(), options(nostack));
+            FPU_OWNER = self.addr();
+        }
+    }
+}
+
+impl Clone for FxArea {
+    /// A copy of the current state (fork, clone): from the registers when
+    /// they hold it.
+    fn clone(&self) -> Self {
+        let mut copy = FxArea(self.0);
+        if self.owns_registers() {
+            // SAFETY: the registers hold this area's state; the copy is a
+            // 16-byte aligned 512-byte area.
+            unsafe { core::arch::asm!("fxsave64 [{0}]", in(reg) copy.0.as_mut_ptr(), options(nostack)) };
+        }
+        copy
+    }
+}
+
+impl Drop for FxArea {
+    fn drop(&mut self) {
+        if self.owns_registers() {
+            // SAFETY: as in owns_registers; the state dies with its thread.
+            unsafe { FPU_OWNER = 0 };
+        }
+    }
+}
 
 impl core::fmt::Debug for FxArea {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -170,8 +252,7 @@ impl UserContext {
         // SAFETY: single CPU with interrupts off in the kernel: the statics
         // the entry code uses are not touched concurrently. FS base is a
         // user value the CPU only uses in ring 3 (non-canonical values are
-        // refused by arch_prctl and clone). `fx` is a 16-byte aligned
-        // fxsave image. `run_user` saves and restores every callee-saved
+        // refused by arch_prctl and clone). `run_user` saves and restores every callee-saved
         // register and returns on the next trap.
         unsafe {
             CONTEXT_TOP = top;
@@ -186,7 +267,7 @@ impl UserContext {
                 x86_64::registers::model_specific::GsBase::write(x86_64::VirtAddr::new_truncate(gs));
                 LAST_GS_BASE = gs;
             }
-            core::arch::asm!("fxrstor64 [{0}]", in(reg) self.fx.0.as_ptr(), options(nostack));
+            self.fx.load();
             // sysretq sets rip = rcx and rflags = r11: when those already
             // hold rip and rflags (the usual state after a syscall) it does
             // exactly what iretq would, faster. rip is canonical (checked
@@ -196,7 +277,6 @@ impl UserContext {
             } else {
                 run_user(self);
             }
-            core::arch::asm!("fxsave64 [{0}]", in(reg) self.fx.0.as_mut_ptr(), options(nostack));
             core::arch::asm!("mov {0}, cr2", out(reg) self.cr2, options(nomem, nostack));
         }
         let addr = self.cr2;

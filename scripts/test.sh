@@ -171,6 +171,19 @@ if ! make --no-print-directory kernel rootfs ARCH="$ARCH" > "$LOGDIR/build.log" 
   tail -n 20 "$LOGDIR/build.log"
 else
   if [ "$ARCH" = riscv64 ]; then
+    # The user's FP registers stay in the CPU across traps (arch/riscv64/
+    # user.rs), which is only right while no other kernel code uses them.
+    OBJDUMP=$(command -v llvm-objdump || ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-objdump 2>/dev/null | head -n 1)
+    fp_users=$("${OBJDUMP:-llvm-objdump}" -d --no-show-raw-insn "$KERNEL" 2>/dev/null |
+      awk '/^[0-9a-f]+ <.*>:$/ {fn = $2} /\t(f[a-z]+\.[a-z.]+|fld|fsd|flw|fsw|fsrm|frrm|fscsr|frcsr|fsflags|frflags)\t/ && !/\tfence/ {print fn}' |
+      sort -u | grep -v '^<fp_save>:$\|^<fp_restore>:$' | tr '\n' ' ')
+    if [ -z "$OBJDUMP" ]; then
+      fail "kernel FP use" "llvm-objdump is missing"
+    elif [ -n "$fp_users" ]; then
+      fail "kernel FP use" "FP instructions outside fp_save/fp_restore: $fp_users"
+    else
+      pass "kernel FP use: FP instructions only in fp_save and fp_restore"
+    fi
     x86_64_stages > "$LOGDIR/x86_64-stages.out" 2>&1 &
     X86_64_PID=$!
   fi

@@ -36,6 +36,15 @@ impl Hal for KernelHal {
         unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), phys_to_virt(pa) as *mut u8, data.len()) };
     }
 
+    fn copy_phys(&self, dst: PhysAddr, src: PhysAddr, len: usize) {
+        check_in_frame(dst, len);
+        check_in_frame(src, len);
+        // SAFETY: both ranges lie within frames the caller owns (checked
+        // not to cross them), reached through the linear map; a file page
+        // and a user page are distinct frames.
+        unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(src) as *const u8, phys_to_virt(dst) as *mut u8, len) };
+    }
+
     fn copy_frame(&self, dst: PhysAddr, src: PhysAddr) {
         // SAFETY: two distinct whole frames owned by the caller.
         unsafe {

@@ -70,6 +70,18 @@ pub trait Hal: Send + Sync {
     fn write_phys(&self, pa: PhysAddr, data: &[u8]);
     /// Copies a whole frame.
     fn copy_frame(&self, dst: PhysAddr, src: PhysAddr);
+    /// Copies `len` bytes from physical `src` to physical `dst` (each range
+    /// within one frame): a file page straight into a user page.
+    fn copy_phys(&self, dst: PhysAddr, src: PhysAddr, len: usize) {
+        let mut buf = [0u8; 256];
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(buf.len());
+            self.read_phys(src + done, &mut buf[..n]);
+            self.write_phys(dst + done, &buf[..n]);
+            done += n;
+        }
+    }
     /// A new, empty user page table.
     fn new_page_table(&self) -> Box<dyn PageTable>;
     /// Nanoseconds since boot (CLOCK_MONOTONIC before any time namespace).

@@ -90,6 +90,13 @@ pub trait FileLike: Send + Sync + Any {
     fn write(&self, _data: &[u8]) -> Result<usize> {
         Err(Errno::EINVAL.into())
     }
+    /// read(2)/pread(2) straight from the page cache into user memory:
+    /// the frames for `len` bytes at `offset` (or at the file position,
+    /// which moves past them) and the file offset they start at; `None`
+    /// when the file is read through a kernel buffer instead.
+    fn read_frames(&self, _offset: Option<u64>, _len: usize, _out: &mut Vec<Option<Arc<crate::mm::Frame>>>) -> Option<Result<(u64, usize)>> {
+        None
+    }
     fn pread(&self, _offset: u64, _buf: &mut [u8]) -> Result<usize> {
         Err(Errno::ESPIPE.into())
     }
@@ -207,6 +214,22 @@ impl FileLike for InodeFile {
     fn pread(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
         self.check_readable()?;
         self.inode_ref().read_at(offset, buf)
+    }
+
+    fn read_frames(&self, offset: Option<u64>, len: usize, out: &mut Vec<Option<Arc<crate::mm::Frame>>>) -> Option<Result<(u64, usize)>> {
+        if let Err(err) = self.check_readable() {
+            return Some(Err(err));
+        }
+        match offset {
+            Some(at) => self.inode_ref().read_frames(at, len, out).map(|n| Ok((at, n))),
+            None => {
+                let mut pos = self.offset.lock();
+                let n = self.inode_ref().read_frames(*pos, len, out)?;
+                let at = *pos;
+                *pos += n as u64;
+                Some(Ok((at, n)))
+            }
+        }
     }
 
     fn pwrite(&self, offset: u64, data: &[u8]) -> Result<usize> {

@@ -156,6 +156,19 @@ impl FilePages {
         len
     }
 
+    /// The frames holding bytes `offset..offset + len` (clipped to the
+    /// size), one entry per page, `None` for a hole; returns how many bytes
+    /// that is. For reading straight into user memory.
+    pub fn frames_for_read(&self, offset: u64, len: usize, out: &mut alloc::vec::Vec<Option<Arc<Frame>>>) -> usize {
+        if offset >= self.size {
+            return 0;
+        }
+        let len = (len as u64).min(self.size - offset) as usize;
+        let (first, last) = (offset / PAGE_SIZE as u64, (offset + len as u64).div_ceil(PAGE_SIZE as u64));
+        out.extend((first..last).map(|index| self.pages.get(&index).cloned()));
+        len
+    }
+
     /// Writes at `offset`, growing the file. A write that runs out of
     /// budget or memory part way is short; one that writes nothing fails
     /// (`ENOSPC` past the limit, `ENOMEM` without frames, `EFBIG` past

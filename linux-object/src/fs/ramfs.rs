@@ -336,6 +336,13 @@ impl INode for RamInode {
         Ok(())
     }
 
+    fn read_frames(&self, offset: u64, len: usize, out: &mut Vec<Option<Arc<crate::mm::Frame>>>) -> Option<usize> {
+        match &self.inner.read().content {
+            Content::File(pages) => Some(pages.frames_for_read(offset, len, out)),
+            _ => None,
+        }
+    }
+
     fn get_write_access(&self) -> Result<()> {
         self.write_count
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n >= 0).then_some(n + 1))

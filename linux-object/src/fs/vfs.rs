@@ -244,6 +244,13 @@ pub trait INode: Send + Sync + Any {
     /// Appends the cache frames already present for pages `range`
     /// (fault-around); allocates nothing.
     fn cached_pages(&self, _range: core::ops::Range<u64>, _out: &mut Vec<(u64, Arc<crate::mm::Frame>)>) {}
+    /// For read(2) straight from the page cache: the frames of bytes
+    /// `offset..offset + len` clipped to the file's end (one per page,
+    /// `None` for a hole) and how many bytes that is; `None` when the file
+    /// has no page cache (read through `read_at`).
+    fn read_frames(&self, _offset: u64, _len: usize, _out: &mut Vec<Option<Arc<crate::mm::Frame>>>) -> Option<usize> {
+        None
+    }
     /// Takes write access for an open for writing or a truncate
     /// (`get_write_access`): `ETXTBSY` while the file runs as a program.
     fn get_write_access(&self) -> Result<()> {

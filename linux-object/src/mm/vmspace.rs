@@ -634,6 +634,34 @@ impl VmSpace {
         Ok(())
     }
 
+    /// Copies `len` bytes of `frame` from `offset` (zeros for `None`, a
+    /// hole) to user memory at `va`: read(2) of a cached file, one copy
+    /// from the page cache to the user's page. `offset + len` stays within
+    /// the frame.
+    pub fn write_from_frame(&mut self, va: usize, frame: Option<&Frame>, offset: usize, len: usize) -> Result<()> {
+        check_user_range(va, len)?;
+        let zeros = [0u8; 256];
+        let mut done = 0;
+        while done < len {
+            let addr = va + done;
+            let chunk = (PAGE_SIZE - addr % PAGE_SIZE).min(len - done);
+            let pa = self.user_page(addr, Access::Write).map_err(efault)? + addr % PAGE_SIZE;
+            match frame {
+                Some(frame) => hal().copy_phys(pa, frame.paddr() + offset + done, chunk),
+                None => {
+                    let mut zeroed = 0;
+                    while zeroed < chunk {
+                        let n = (chunk - zeroed).min(zeros.len());
+                        hal().write_phys(pa + zeroed, &zeros[..n]);
+                        zeroed += n;
+                    }
+                }
+            }
+            done += chunk;
+        }
+        Ok(())
+    }
+
     /// Makes sure `len` bytes at `va` can be written, faulting the pages in
     /// as a user write would; `EFAULT` otherwise. A read(2) checks its
     /// buffer first so that a bad one does not consume data it cannot

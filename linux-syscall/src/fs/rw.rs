@@ -8,6 +8,7 @@ use linux_object::fs::file::{FileLike, OpenFlags, PollEvents, SEEK_CUR, SEEK_SET
 use linux_object::fs::perm::{MAY_WRITE, check_access};
 use linux_object::fs::vfs::{FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FileType};
 use linux_object::mm::user::UserPtr;
+use linux_object::mm::PAGE_SIZE;
 use linux_object::{Errno, return_errno, return_errno_with_message};
 
 use super::{blocking, file_of, fs_and_creds, read_path};
@@ -23,6 +24,25 @@ fn read_into(ctx: &Ctx, file: &alloc::sync::Arc<dyn FileLike>, buf: usize, len: 
     let len = len.min(MAX_RW_COUNT).min(CHUNK);
     // A bad buffer fails before anything is taken from the file.
     vm_of(ctx)?.lock().check_writable(buf, len)?;
+    // A cached file: one copy, from its pages straight into the user's
+    // (filemap_read's copy_page_to_iter).
+    let mut frames = Vec::new();
+    if let Some(found) = file.read_frames(offset, len, &mut frames) {
+        let (start, n) = found?;
+        let vm = vm_of(ctx)?;
+        let mut vm = vm.lock();
+        let mut done = 0;
+        for frame in &frames {
+            if done >= n {
+                break;
+            }
+            let within = ((start + done as u64) % PAGE_SIZE as u64) as usize;
+            let step = (PAGE_SIZE - within).min(n - done);
+            vm.write_from_frame(buf + done, frame.as_deref(), within, step)?;
+            done += step;
+        }
+        return Ok(n);
+    }
     let mut data = linux_object::mm::zeroed_buffer(len)?;
     let n = blocking(ctx, file, PollEvents::IN, || match offset {
         Some(off) => file.pread(off, &mut data),

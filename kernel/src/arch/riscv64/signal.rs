@@ -55,10 +55,11 @@ pub fn setup_frame(regs: &mut UserContext, vm: &mut VmSpace, d: &Delivery) -> li
     for i in 1..32 {
         put(&mut buf, mc + i * 8, regs.x[i] as u64);
     }
+    let fp = regs.fp.regs();
     for i in 0..32 {
-        put(&mut buf, mc + SC_FPREGS + i * 8, regs.f[i]);
+        put(&mut buf, mc + SC_FPREGS + i * 8, fp.f[i]);
     }
-    buf[mc + SC_FPREGS + 256..mc + SC_FPREGS + 260].copy_from_slice(&(regs.fcsr as u32).to_le_bytes());
+    buf[mc + SC_FPREGS + 256..mc + SC_FPREGS + 260].copy_from_slice(&(fp.fcsr as u32).to_le_bytes());
     vm.write_bytes(frame, &buf)?;
 
     regs.x[2] = frame;
@@ -82,11 +83,13 @@ pub fn restore_frame(regs: &mut UserContext, vm: &mut VmSpace) -> linux_object::
     for i in 1..32 {
         regs.x[i] = get(&buf, mc + i * 8) as usize;
     }
+    let mut fp = super::user::FpRegs::default();
     for i in 0..32 {
-        regs.f[i] = get(&buf, mc + SC_FPREGS + i * 8);
+        fp.f[i] = get(&buf, mc + SC_FPREGS + i * 8);
     }
     let mut fcsr = [0u8; 4];
     fcsr.copy_from_slice(&buf[mc + SC_FPREGS + 256..mc + SC_FPREGS + 260]);
-    regs.fcsr = u32::from_le_bytes(fcsr) as usize;
+    fp.fcsr = u32::from_le_bytes(fcsr) as u64;
+    regs.fp.set(fp);
     Ok(get(&buf, uc + UC_SIGMASK))
 }

@@ -6,8 +6,11 @@
 //! pointer (with the context's address saved on that stack); in the kernel it
 //! is 0, which is how the shared trap vector tells the two apart.
 //!
-//! FP registers are saved and restored on every crossing, so kernel code may
-//! use them freely.
+//! The FP registers stay in the CPU across a trap and are saved only when
+//! another thread is about to run, or when the kernel needs them (a signal
+//! frame, a fork): see [`FpArea`]. This relies on the kernel never using
+//! them itself, which `make test` checks in the kernel's code
+//! (scripts/test.sh, "kernel FP use").
 
 use riscv::register::{scause, stval};
 
@@ -18,8 +21,121 @@ pub struct UserContext {
     pub x: [usize; 32],
     pub sstatus: usize,
     pub sepc: usize,
+    pub fp: FpArea,
+}
+
+/// The FP registers and fcsr as memory holds them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FpRegs {
     pub f: [u64; 32],
-    pub fcsr: usize,
+    pub fcsr: u64,
+}
+
+/// The saved FP state, on the heap: the registers' owner ([`FP_OWNER`]) may
+/// be saved into it while its thread is blocked deep in a system call
+/// holding `&mut` to its `UserContext`, so the state sits behind a pointer
+/// and an `UnsafeCell`, not inside that borrow.
+struct FpImage(core::cell::UnsafeCell<FpRegs>);
+
+// SAFETY: one CPU; the image is only touched by its own thread's trap loop
+// or, through FP_OWNER, by the kernel switching threads, never at once.
+unsafe impl Sync for FpImage {}
+unsafe impl Send for FpImage {}
+
+/// One thread's FP state. While its thread owns the registers the image
+/// may be stale: read it with [`regs`](Self::regs), replace it with
+/// [`set`](Self::set) (Linux's lazy FP state: `__switch_to_fpu`).
+#[repr(transparent)]
+pub struct FpArea(alloc::boxed::Box<FpImage>);
+
+/// The `FpImage` whose state the FP registers hold (its address), or 0.
+/// Cleared when that image is dropped, so it never names freed memory.
+static mut FP_OWNER: usize = 0;
+
+impl FpArea {
+    fn new(regs: FpRegs) -> FpArea {
+        FpArea(alloc::boxed::Box::new(FpImage(core::cell::UnsafeCell::new(regs))))
+    }
+
+    fn image(&self) -> *mut FpRegs {
+        self.0.0.get()
+    }
+
+    fn owns_registers(&self) -> bool {
+        // SAFETY: one CPU, and no interrupt handler touches FP_OWNER.
+        unsafe { FP_OWNER == self.image() as usize }
+    }
+
+    /// The state, up to date: saved from the registers first if they hold it.
+    pub fn regs(&mut self) -> FpRegs {
+        // SAFETY: fp_save writes the registers into our own image.
+        unsafe {
+            if self.owns_registers() {
+                fp_save(self.image());
+            }
+            *self.image()
+        }
+    }
+
+    /// Replaces the state (rt_sigreturn); the registers no longer hold it.
+    pub fn set(&mut self, regs: FpRegs) {
+        // SAFETY: as in owns_registers; the image is ours to write.
+        unsafe {
+            *self.image() = regs;
+            if self.owns_registers() {
+                FP_OWNER = 0;
+            }
+        }
+    }
+
+    /// Puts this state in the registers unless it is there already,
+    /// saving the previous owner's first.
+    fn load(&mut self) {
+        // SAFETY: one CPU. A non-zero FP_OWNER is a live image (Drop clears
+        // it) that only its owner's trap loop otherwise touches, and that
+        // thread is not running.
+        unsafe {
+            if FP_OWNER == self.image() as usize {
+                return;
+            }
+            if FP_OWNER != 0 {
+                fp_save(FP_OWNER as *mut FpRegs);
+            }
+            fp_restore(self.image());
+            FP_OWNER = self.image() as usize;
+        }
+    }
+}
+
+impl Clone for FpArea {
+    /// A copy of the current state (fork, clone): from the registers when
+    /// they hold it.
+    fn clone(&self) -> Self {
+        // SAFETY: reading our own image; fp_save into the new one.
+        unsafe {
+            let copy = FpArea::new(*self.image());
+            if self.owns_registers() {
+                fp_save(copy.image());
+            }
+            copy
+        }
+    }
+}
+
+impl Drop for FpArea {
+    fn drop(&mut self) {
+        if self.owns_registers() {
+            // SAFETY: as in owns_registers; the state dies with its thread.
+            unsafe { FP_OWNER = 0 };
+        }
+    }
+}
+
+impl core::fmt::Debug for FpArea {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("FpArea")
+    }
 }
 
 const SSTATUS_SPIE: usize = 1 << 5;
@@ -30,7 +146,7 @@ pub use crate::arch::common::TrapCause;
 impl UserContext {
     /// A fresh thread that starts at `entry` with stack pointer `sp`.
     pub fn new(entry: usize, sp: usize) -> Self {
-        let mut ctx = UserContext { x: [0; 32], sstatus: 0, sepc: entry, f: [0; 32], fcsr: 0 };
+        let mut ctx = UserContext { x: [0; 32], sstatus: 0, sepc: entry, fp: FpArea::new(FpRegs::default()) };
         ctx.x[2] = sp;
         // User mode after sret (SPP = 0), interrupts on, FP usable.
         ctx.sstatus = SSTATUS_SPIE | SSTATUS_FS_INITIAL;
@@ -88,6 +204,7 @@ impl UserContext {
 
     /// Runs user code until the next trap.
     pub fn run(&mut self) -> TrapCause {
+        self.fp.load();
         // SAFETY: `self` is a valid context whose sstatus has SPP = 0, so
         // `sret` enters user mode; `run_user` saves and restores every
         // callee-saved register and returns on the next trap.
@@ -109,8 +226,15 @@ impl UserContext {
     }
 }
 
+// The assembly touches only the register words at the start of a
+// UserContext, never the FP area behind its Box.
+#[allow(improper_ctypes)]
 unsafe extern "C" {
     fn run_user(ctx: &mut UserContext);
+    /// Stores f0-f31 and fcsr at `regs`.
+    fn fp_save(regs: *mut FpRegs);
+    /// Loads f0-f31 and fcsr from `regs`.
+    fn fp_restore(regs: *const FpRegs);
 }
 
 // Kernel frame pushed by run_user: ra, s0..s11, ctx, scratch (15 words).
@@ -133,11 +257,6 @@ run_user:
     sd      a0, 13*8(sp)
     csrw    sscratch, sp
 
-    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    fld     f\n, (34+\n)*8(a0)
-    .endr
-    ld      t0, 66*8(a0)
-    fscsr   t0
     ld      t0, 32*8(a0)
     csrw    sstatus, t0
     ld      t0, 33*8(a0)
@@ -172,22 +291,7 @@ trap_vector:
     csrw    sscratch, zero
     csrr    t1, sepc
     sd      t1, 33*8(t0)
-    # The FP registers only if user code wrote them since they were loaded
-    # (sstatus.FS = Dirty); then FS goes back to Clean in the saved sstatus,
-    # as Linux's __fstate_save/fstate_save does.
     csrr    t1, sstatus
-    srli    t2, t1, 13
-    andi    t2, t2, 3
-    li      t3, 3
-    bne     t2, t3, 2f
-    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    fsd     f\n, (34+\n)*8(t0)
-    .endr
-    frcsr   t2
-    sd      t2, 66*8(t0)
-    li      t2, 1 << 13
-    xor     t1, t1, t2                      # FS: Dirty (3) -> Clean (2)
-2:
     sd      t1, 32*8(t0)
 
     ld      ra, 0*8(sp)
@@ -195,6 +299,26 @@ trap_vector:
     ld      s\n, (\n+1)*8(sp)
     .endr
     addi    sp, sp, 15*8
+    ret
+
+    .globl fp_save
+    .balign 4
+fp_save:
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    fsd     f\n, \n*8(a0)
+    .endr
+    frcsr   t0
+    sd      t0, 32*8(a0)
+    ret
+
+    .globl fp_restore
+    .balign 4
+fp_restore:
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    fld     f\n, \n*8(a0)
+    .endr
+    ld      t0, 32*8(a0)
+    fscsr   t0
     ret
     .option pop
     "#

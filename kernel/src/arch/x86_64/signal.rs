@@ -101,7 +101,7 @@ pub fn setup_frame(regs: &mut UserContext, vm: &mut VmSpace, d: &Delivery) -> li
     put(&mut buf, mc + sc::FPSTATE, fp as u64);
     put(&mut buf, uc + UC_SIGMASK, d.old_mask);
     buf[INFO_OFFSET..INFO_OFFSET + 128].copy_from_slice(d.siginfo);
-    vm.write_bytes(fp, regs.fx.bytes())?;
+    vm.write_bytes(fp, &regs.fx.bytes())?;
     vm.write_bytes(frame, &buf)?;
 
     regs.rsp = frame;

@@ -20,62 +20,81 @@
 
 use super::trap::{SYSCALL_VECTOR, USER_CS, USER_SS};
 
-/// The 512-byte `fxsave` area of one thread. While its thread owns the
-/// registers ([`FPU_OWNER`]) the bytes here may be stale: read them with
-/// [`bytes`](Self::bytes), replace them with [`set`](Self::set).
+/// The 512-byte `fxsave` image itself, on the heap: the registers' owner
+/// ([`FPU_OWNER`]) may be saved into it while its thread is blocked deep
+/// in a system call holding `&mut` to its `UserContext`, so the bytes sit
+/// behind a pointer and an `UnsafeCell`, not inside that borrow.
 #[repr(C, align(16))]
-pub struct FxArea([u8; 512]);
+struct FxImage(core::cell::UnsafeCell<[u8; 512]>);
 
-/// The `FxArea` whose state the FP/SSE registers hold (its address), or 0.
-/// Cleared when that area is dropped, so it never names freed memory; the
-/// only area that runs is the one in its thread's trap loop, which does not
-/// move while it lives.
+// SAFETY: one CPU; the image is only touched by its own thread's trap loop
+// or, through FPU_OWNER, by the kernel switching threads, never at once.
+unsafe impl Sync for FxImage {}
+unsafe impl Send for FxImage {}
+
+/// One thread's FP/SSE state. While its thread owns the registers
+/// ([`FPU_OWNER`]) the image may be stale: read it with
+/// [`bytes`](Self::bytes), replace it with [`set`](Self::set).
+#[repr(transparent)]
+pub struct FxArea(alloc::boxed::Box<FxImage>);
+
+/// The `FxImage` whose state the FP/SSE registers hold (its address), or
+/// 0. Cleared when that image is dropped, so it never names freed memory.
 static mut FPU_OWNER: usize = 0;
 
 impl FxArea {
-    fn addr(&self) -> usize {
-        self as *const FxArea as usize
+    fn from_bytes(bytes: [u8; 512]) -> FxArea {
+        FxArea(alloc::boxed::Box::new(FxImage(core::cell::UnsafeCell::new(bytes))))
+    }
+
+    fn image(&self) -> *mut u8 {
+        self.0.0.get() as *mut u8
     }
 
     fn owns_registers(&self) -> bool {
         // SAFETY: one CPU, and no interrupt handler touches FPU_OWNER.
-        unsafe { FPU_OWNER == self.addr() }
+        unsafe { FPU_OWNER == self.image() as usize }
     }
 
     /// The state, up to date: saved from the registers first if they hold it.
-    pub fn bytes(&mut self) -> &[u8; 512] {
-        if self.owns_registers() {
-            // SAFETY: the registers hold this area's state; fxsave writes
-            // 512 bytes into this 16-byte aligned area.
-            unsafe { core::arch::asm!("fxsave64 [{0}]", in(reg) self.0.as_mut_ptr(), options(nostack)) };
+    pub fn bytes(&mut self) -> [u8; 512] {
+        // SAFETY: the image is 16-byte aligned and 512 bytes; fxsave writes
+        // the registers' state into it when they hold this thread's.
+        unsafe {
+            if self.owns_registers() {
+                core::arch::asm!("fxsave64 [{0}]", in(reg) self.image(), options(nostack));
+            }
+            *self.0.0.get()
         }
-        &self.0
     }
 
     /// Replaces the state (rt_sigreturn); the registers no longer hold it.
     pub fn set(&mut self, bytes: [u8; 512]) {
-        self.0 = bytes;
-        if self.owns_registers() {
-            // SAFETY: as in owns_registers.
-            unsafe { FPU_OWNER = 0 };
+        // SAFETY: as in owns_registers; the image is ours to write.
+        unsafe {
+            *self.0.0.get() = bytes;
+            if self.owns_registers() {
+                FPU_OWNER = 0;
+            }
         }
     }
 
-    /// Puts this area's state in the registers unless it is there already,
+    /// Puts this state in the registers unless it is there already,
     /// saving the previous owner's first.
     fn load(&mut self) {
-        // SAFETY: one CPU. A non-zero FPU_OWNER is a live FxArea (Drop
-        // clears it), so saving into it is writing that thread's own
-        // state; both areas are 16-byte aligned and 512 bytes.
+        // SAFETY: one CPU. A non-zero FPU_OWNER is a live image (Drop
+        // clears it) that only its owner's trap loop otherwise touches, and
+        // that thread is not running; both images are 16-byte aligned and
+        // 512 bytes.
         unsafe {
-            if FPU_OWNER == self.addr() {
+            if FPU_OWNER == self.image() as usize {
                 return;
             }
             if FPU_OWNER != 0 {
                 core::arch::asm!("fxsave64 [{0}]", in(reg) FPU_OWNER as *mut u8, options(nostack));
             }
-            core::arch::asm!("fxrstor64 [{0}]", in(reg) self.0.as_ptr(), options(nostack));
-            FPU_OWNER = self.addr();
+            core::arch::asm!("fxrstor64 [{0}]", in(reg) self.image(), options(nostack));
+            FPU_OWNER = self.image() as usize;
         }
     }
 }
@@ -84,13 +103,15 @@ impl Clone for FxArea {
     /// A copy of the current state (fork, clone): from the registers when
     /// they hold it.
     fn clone(&self) -> Self {
-        let mut copy = FxArea(self.0);
-        if self.owns_registers() {
-            // SAFETY: the registers hold this area's state; the copy is a
-            // 16-byte aligned 512-byte area.
-            unsafe { core::arch::asm!("fxsave64 [{0}]", in(reg) copy.0.as_mut_ptr(), options(nostack)) };
+        // SAFETY: reading our own image; fxsave into the new, 16-byte
+        // aligned image.
+        unsafe {
+            let copy = FxArea::from_bytes(*self.0.0.get());
+            if self.owns_registers() {
+                core::arch::asm!("fxsave64 [{0}]", in(reg) copy.image(), options(nostack));
+            }
+            copy
         }
-        copy
     }
 }
 
@@ -154,11 +175,12 @@ pub use crate::arch::common::TrapCause;
 impl UserContext {
     /// A fresh thread that starts at `entry` with stack pointer `sp`.
     pub fn new(entry: usize, sp: usize) -> Self {
-        let mut fx = FxArea([0; 512]);
+        let mut image = [0u8; 512];
         // FCW: all x87 exceptions masked, double-extended precision
         // (0x037f); MXCSR: all SSE exceptions masked (0x1f80).
-        fx.0[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
-        fx.0[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+        image[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
+        image[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
+        let fx = FxArea::from_bytes(image);
         UserContext {
             rax: 0,
             rbx: 0,
@@ -310,6 +332,9 @@ static mut USER_RSP: usize = 0;
 static mut LAST_FS_BASE: u64 = 0;
 static mut LAST_GS_BASE: u64 = 0;
 
+// The assembly touches only the register words at the start of a
+// UserContext, never the FP area behind its Box.
+#[allow(improper_ctypes)]
 unsafe extern "C" {
     fn run_user(ctx: &mut UserContext);
     fn run_user_sysret(ctx: &mut UserContext);

@@ -45,15 +45,7 @@
 
 static char dir[] = "/tmp/nst-fallocate-XXXXXX";
 
-/* dir/name in one of four rotating buffers. */
-static const char *path_of(const char *name)
-{
-	static char buf[4][128];
-	static int n;
-	char *b = buf[n++ % 4];
-	snprintf(b, sizeof buf[0], "%s/%s", dir, name);
-	return b;
-}
+#define path_of(name) path_in(dir, name)
 
 /* copy_file_range(2) through the raw system call (any libc). */
 static long cfr(int in, int64_t *off_in, int out, int64_t *off_out, size_t len, unsigned flags)

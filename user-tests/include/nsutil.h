@@ -67,6 +67,17 @@ struct nst_clone_args {
 };
 
 /* readlink(2) into a rotating static buffer, NUL-terminated; "" on failure. */
+/* dir/name, in one of four rotating buffers: the path of a file in a
+ * test's own mkdtemp(3) directory. */
+static __attribute__((unused)) const char *path_in(const char *dir, const char *name)
+{
+	static char buf[4][256];
+	static int n;
+	char *b = buf[n++ % 4];
+	snprintf(b, sizeof buf[0], "%s/%s", dir, name);
+	return b;
+}
+
 static __attribute__((unused)) const char *link_of(const char *path)
 {
 	static char buf[8][128];

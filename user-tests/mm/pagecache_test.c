@@ -49,15 +49,7 @@
 static long pg;
 static char dir[] = "/tmp/nst-pagecache-XXXXXX";
 
-/* dir/name in one of four rotating buffers. */
-static const char *path_of(const char *name)
-{
-	static char buf[4][128];
-	static int n;
-	char *b = buf[n++ % 4];
-	snprintf(b, sizeof buf[0], "%s/%s", dir, name);
-	return b;
-}
+#define path_of(name) path_in(dir, name)
 
 /* Creates dir/name with `pages` pages, page i filled with 'a' + i by
  * write(2); returns an O_RDWR fd (or -1). */

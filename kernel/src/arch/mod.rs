@@ -7,7 +7,7 @@
 //! - `trap::init()`, `timer::{init, now_ns, ticks}`, `power::shutdown(code)`,
 //!   `early_putchar(byte)` for output before the console driver is up.
 
-mod common;
+pub mod common;
 
 #[cfg(target_arch = "riscv64")]
 mod riscv64;

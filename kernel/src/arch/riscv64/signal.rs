@@ -55,7 +55,7 @@ pub fn setup_frame(regs: &mut UserContext, vm: &mut VmSpace, d: &Delivery) -> li
     for i in 1..32 {
         put(&mut buf, mc + i * 8, regs.x[i] as u64);
     }
-    let fp = regs.fp.regs();
+    let fp = regs.fp.get();
     for i in 0..32 {
         put(&mut buf, mc + SC_FPREGS + i * 8, fp.f[i]);
     }

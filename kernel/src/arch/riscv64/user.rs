@@ -32,109 +32,18 @@ pub struct FpRegs {
     pub fcsr: u64,
 }
 
-/// The saved FP state, on the heap: the registers' owner ([`FP_OWNER`]) may
-/// be saved into it while its thread is blocked deep in a system call
-/// holding `&mut` to its `UserContext`, so the state sits behind a pointer
-/// and an `UnsafeCell`, not inside that borrow.
-struct FpImage(core::cell::UnsafeCell<FpRegs>);
+/// A thread's FP state, kept in the CPU across traps (see `LazyFp`).
+pub type FpArea = crate::arch::common::LazyFp<FpRegs>;
 
-// SAFETY: one CPU; the image is only touched by its own thread's trap loop
-// or, through FP_OWNER, by the kernel switching threads, never at once.
-unsafe impl Sync for FpImage {}
-unsafe impl Send for FpImage {}
-
-/// One thread's FP state. While its thread owns the registers the image
-/// may be stale: read it with [`regs`](Self::regs), replace it with
-/// [`set`](Self::set) (Linux's lazy FP state: `__switch_to_fpu`).
-#[repr(transparent)]
-pub struct FpArea(alloc::boxed::Box<FpImage>);
-
-/// The `FpImage` whose state the FP registers hold (its address), or 0.
-/// Cleared when that image is dropped, so it never names freed memory.
-static mut FP_OWNER: usize = 0;
-
-impl FpArea {
-    fn new(regs: FpRegs) -> FpArea {
-        FpArea(alloc::boxed::Box::new(FpImage(core::cell::UnsafeCell::new(regs))))
+impl crate::arch::common::FpRegisters for FpRegs {
+    unsafe fn save(image: *mut Self) {
+        // SAFETY: the caller gives a writable FpRegs.
+        unsafe { fp_save(image) }
     }
-
-    fn image(&self) -> *mut FpRegs {
-        self.0.0.get()
-    }
-
-    fn owns_registers(&self) -> bool {
-        // SAFETY: one CPU, and no interrupt handler touches FP_OWNER.
-        unsafe { FP_OWNER == self.image() as usize }
-    }
-
-    /// The state, up to date: saved from the registers first if they hold it.
-    pub fn regs(&mut self) -> FpRegs {
-        // SAFETY: fp_save writes the registers into our own image.
-        unsafe {
-            if self.owns_registers() {
-                fp_save(self.image());
-            }
-            *self.image()
-        }
-    }
-
-    /// Replaces the state (rt_sigreturn); the registers no longer hold it.
-    pub fn set(&mut self, regs: FpRegs) {
-        // SAFETY: as in owns_registers; the image is ours to write.
-        unsafe {
-            *self.image() = regs;
-            if self.owns_registers() {
-                FP_OWNER = 0;
-            }
-        }
-    }
-
-    /// Puts this state in the registers unless it is there already,
-    /// saving the previous owner's first.
-    fn load(&mut self) {
-        // SAFETY: one CPU. A non-zero FP_OWNER is a live image (Drop clears
-        // it) that only its owner's trap loop otherwise touches, and that
-        // thread is not running.
-        unsafe {
-            if FP_OWNER == self.image() as usize {
-                return;
-            }
-            if FP_OWNER != 0 {
-                fp_save(FP_OWNER as *mut FpRegs);
-            }
-            fp_restore(self.image());
-            FP_OWNER = self.image() as usize;
-        }
-    }
-}
-
-impl Clone for FpArea {
-    /// A copy of the current state (fork, clone): from the registers when
-    /// they hold it.
-    fn clone(&self) -> Self {
-        // SAFETY: reading our own image; fp_save into the new one.
-        unsafe {
-            let copy = FpArea::new(*self.image());
-            if self.owns_registers() {
-                fp_save(copy.image());
-            }
-            copy
-        }
-    }
-}
-
-impl Drop for FpArea {
-    fn drop(&mut self) {
-        if self.owns_registers() {
-            // SAFETY: as in owns_registers; the state dies with its thread.
-            unsafe { FP_OWNER = 0 };
-        }
-    }
-}
-
-impl core::fmt::Debug for FpArea {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("FpArea")
+    unsafe fn restore(image: *const Self) {
+        // SAFETY: any FpRegs is a valid state (fcsr's reserved bits are
+        // ignored by fscsr).
+        unsafe { fp_restore(image) }
     }
 }
 

@@ -101,7 +101,7 @@ pub fn setup_frame(regs: &mut UserContext, vm: &mut VmSpace, d: &Delivery) -> li
     put(&mut buf, mc + sc::FPSTATE, fp as u64);
     put(&mut buf, uc + UC_SIGMASK, d.old_mask);
     buf[INFO_OFFSET..INFO_OFFSET + 128].copy_from_slice(d.siginfo);
-    vm.write_bytes(fp, &regs.fx.bytes())?;
+    vm.write_bytes(fp, &regs.fx.get().0)?;
     vm.write_bytes(frame, &buf)?;
 
     regs.rsp = frame;
@@ -135,7 +135,7 @@ pub fn restore_frame(regs: &mut UserContext, vm: &mut VmSpace) -> linux_object::
         // MXCSR bits above 15 are reserved: loading them would fault.
         let mxcsr = u32::from_le_bytes([fx[24], fx[25], fx[26], fx[27]]) & 0xffff;
         fx[24..28].copy_from_slice(&mxcsr.to_le_bytes());
-        regs.fx.set(fx);
+        regs.fx.set(super::user::FxImage(fx));
     }
     Ok(get(&buf, UC_OFFSET + UC_SIGMASK))
 }

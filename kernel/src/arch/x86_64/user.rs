@@ -20,113 +20,23 @@
 
 use super::trap::{SYSCALL_VECTOR, USER_CS, USER_SS};
 
-/// The 512-byte `fxsave` image itself, on the heap: the registers' owner
-/// ([`FPU_OWNER`]) may be saved into it while its thread is blocked deep
-/// in a system call holding `&mut` to its `UserContext`, so the bytes sit
-/// behind a pointer and an `UnsafeCell`, not inside that borrow.
+/// The 512-byte `fxsave` image.
 #[repr(C, align(16))]
-struct FxImage(core::cell::UnsafeCell<[u8; 512]>);
+#[derive(Clone, Copy)]
+pub struct FxImage(pub [u8; 512]);
 
-// SAFETY: one CPU; the image is only touched by its own thread's trap loop
-// or, through FPU_OWNER, by the kernel switching threads, never at once.
-unsafe impl Sync for FxImage {}
-unsafe impl Send for FxImage {}
+/// A thread's FP/SSE state, kept in the CPU across traps (see `LazyFp`).
+pub type FxArea = crate::arch::common::LazyFp<FxImage>;
 
-/// One thread's FP/SSE state. While its thread owns the registers
-/// ([`FPU_OWNER`]) the image may be stale: read it with
-/// [`bytes`](Self::bytes), replace it with [`set`](Self::set).
-#[repr(transparent)]
-pub struct FxArea(alloc::boxed::Box<FxImage>);
-
-/// The `FxImage` whose state the FP/SSE registers hold (its address), or
-/// 0. Cleared when that image is dropped, so it never names freed memory.
-static mut FPU_OWNER: usize = 0;
-
-impl FxArea {
-    fn from_bytes(bytes: [u8; 512]) -> FxArea {
-        FxArea(alloc::boxed::Box::new(FxImage(core::cell::UnsafeCell::new(bytes))))
+impl crate::arch::common::FpRegisters for FxImage {
+    unsafe fn save(image: *mut Self) {
+        // SAFETY: the caller gives a writable, 16-byte aligned image.
+        unsafe { core::arch::asm!("fxsave64 [{0}]", in(reg) image, options(nostack)) };
     }
-
-    fn image(&self) -> *mut u8 {
-        self.0.0.get() as *mut u8
-    }
-
-    fn owns_registers(&self) -> bool {
-        // SAFETY: one CPU, and no interrupt handler touches FPU_OWNER.
-        unsafe { FPU_OWNER == self.image() as usize }
-    }
-
-    /// The state, up to date: saved from the registers first if they hold it.
-    pub fn bytes(&mut self) -> [u8; 512] {
-        // SAFETY: the image is 16-byte aligned and 512 bytes; fxsave writes
-        // the registers' state into it when they hold this thread's.
-        unsafe {
-            if self.owns_registers() {
-                core::arch::asm!("fxsave64 [{0}]", in(reg) self.image(), options(nostack));
-            }
-            *self.0.0.get()
-        }
-    }
-
-    /// Replaces the state (rt_sigreturn); the registers no longer hold it.
-    pub fn set(&mut self, bytes: [u8; 512]) {
-        // SAFETY: as in owns_registers; the image is ours to write.
-        unsafe {
-            *self.0.0.get() = bytes;
-            if self.owns_registers() {
-                FPU_OWNER = 0;
-            }
-        }
-    }
-
-    /// Puts this state in the registers unless it is there already,
-    /// saving the previous owner's first.
-    fn load(&mut self) {
-        // SAFETY: one CPU. A non-zero FPU_OWNER is a live image (Drop
-        // clears it) that only its owner's trap loop otherwise touches, and
-        // that thread is not running; both images are 16-byte aligned and
-        // 512 bytes.
-        unsafe {
-            if FPU_OWNER == self.image() as usize {
-                return;
-            }
-            if FPU_OWNER != 0 {
-                core::arch::asm!("fxsave64 [{0}]", in(reg) FPU_OWNER as *mut u8, options(nostack));
-            }
-            core::arch::asm!("fxrstor64 [{0}]", in(reg) self.image(), options(nostack));
-            FPU_OWNER = self.image() as usize;
-        }
-    }
-}
-
-impl Clone for FxArea {
-    /// A copy of the current state (fork, clone): from the registers when
-    /// they hold it.
-    fn clone(&self) -> Self {
-        // SAFETY: reading our own image; fxsave into the new, 16-byte
-        // aligned image.
-        unsafe {
-            let copy = FxArea::from_bytes(*self.0.0.get());
-            if self.owns_registers() {
-                core::arch::asm!("fxsave64 [{0}]", in(reg) copy.image(), options(nostack));
-            }
-            copy
-        }
-    }
-}
-
-impl Drop for FxArea {
-    fn drop(&mut self) {
-        if self.owns_registers() {
-            // SAFETY: as in owns_registers; the state dies with its thread.
-            unsafe { FPU_OWNER = 0 };
-        }
-    }
-}
-
-impl core::fmt::Debug for FxArea {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("FxArea")
+    unsafe fn restore(image: *const Self) {
+        // SAFETY: images come from fxsave, UserContext::new or
+        // rt_sigreturn, which clears MXCSR's reserved bits.
+        unsafe { core::arch::asm!("fxrstor64 [{0}]", in(reg) image, options(nostack)) };
     }
 }
 
@@ -180,7 +90,7 @@ impl UserContext {
         // (0x037f); MXCSR: all SSE exceptions masked (0x1f80).
         image[0..2].copy_from_slice(&0x037fu16.to_le_bytes());
         image[24..28].copy_from_slice(&0x1f80u32.to_le_bytes());
-        let fx = FxArea::from_bytes(image);
+        let fx = FxArea::new(FxImage(image));
         UserContext {
             rax: 0,
             rbx: 0,

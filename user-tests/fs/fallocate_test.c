@@ -15,6 +15,7 @@
  *  4. ETXTBSY: a copy of this program, while it runs, cannot be opened for
  *     writing or truncated (reading works); after it exits it can. And a
  *     file held open for writing cannot be executed.
+ *  5. sendfile to a pipe without a reader: SIGPIPE, or EPIPE if ignored.
  * Arguments (e.g. "1 4") run only those groups. "--wait" and "--exit" are
  * what the copy of the program in group 4 is run with.
  */
@@ -363,6 +364,33 @@ static void test_etxtbsy(void)
 	unlink(prog);
 }
 
+/* 5: sendfile(2) to a pipe nobody reads: the writer gets SIGPIPE, as
+ * write(2) would; with SIGPIPE ignored, EPIPE. */
+static void test_sendfile_sigpipe(void)
+{
+	int fd = make_file("sf", 1000, 's');
+	int p[2];
+	CHECK_OK("a pipe", pipe(p));
+	close(p[0]);
+	fflush(stdout);
+	pid_t c = fork();
+	if (c == 0) {
+		off_t off = 0;
+		syscall(SYS_sendfile, p[1], fd, &off, 1000);
+		_exit(0);
+	}
+	int status = 0;
+	waitpid(c, &status, 0);
+	CHECK("sendfile to a pipe with no reader: SIGPIPE ends the writer", WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE);
+	signal(SIGPIPE, SIG_IGN);
+	off_t off = 0;
+	CHECK_ERR("with SIGPIPE ignored, EPIPE", syscall(SYS_sendfile, p[1], fd, &off, 1000), EPIPE);
+	signal(SIGPIPE, SIG_DFL);
+	close(p[1]);
+	close(fd);
+	CHECK_OK("remove sf", unlink(path_of("sf")));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "--wait") == 0) {
@@ -391,6 +419,8 @@ int main(int argc, char **argv)
 		test_holes();
 	if (wanted(argc, argv, 4))
 		test_etxtbsy();
+	if (wanted(argc, argv, 5))
+		test_sendfile_sigpipe();
 	CHECK_OK("remove the temporary directory (every file was removed)", rmdir(dir));
 	NST_DONE();
 }

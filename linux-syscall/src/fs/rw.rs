@@ -19,6 +19,21 @@ const MAX_RW_COUNT: usize = 0x7fff_f000;
 /// We move data through a kernel buffer of at most this size per step.
 const CHUNK: usize = 1 << 20;
 
+/// "EPIPE: fd is connected to a pipe whose reading end is closed. When
+/// this happens the writing process will also receive a SIGPIPE signal" -
+/// write(2); the same for sendfile, whose writes are pipe writes
+/// (`pipe_write` sends it).
+fn send_sigpipe(ctx: &Ctx) {
+    let uid = ctx.thread.process().creds.lock().uid;
+    let me = ctx.thread.process().pid_in(ctx.thread.process().pid_ns());
+    ctx.thread.send_signal(linux_object::signal::SigInfo::user(
+        linux_object::signal::SIGPIPE,
+        linux_object::signal::SI_USER,
+        me,
+        uid,
+    ));
+}
+
 /// Reads into user memory at `buf`, blocking per the file's flags.
 fn read_into(ctx: &Ctx, file: &alloc::sync::Arc<dyn FileLike>, buf: usize, len: usize, offset: Option<u64>) -> SysResult {
     let len = len.min(MAX_RW_COUNT).min(CHUNK);
@@ -74,17 +89,7 @@ fn write_from(ctx: &Ctx, file: &alloc::sync::Arc<dyn FileLike>, buf: usize, len:
             Ok(n) => done += n,
             Err(err) if done + written > 0 && err.errno == Errno::ERESTARTSYS => return Ok(done + written),
             Err(err) if err.errno == Errno::EPIPE => {
-                // "EPIPE: fd is connected to a pipe whose reading end is
-                // closed. When this happens the writing process will also
-                // receive a SIGPIPE signal" - write(2).
-                let uid = ctx.thread.process().creds.lock().uid;
-                let me = ctx.thread.process().pid_in(ctx.thread.process().pid_ns());
-                ctx.thread.send_signal(linux_object::signal::SigInfo::user(
-                    linux_object::signal::SIGPIPE,
-                    linux_object::signal::SI_USER,
-                    me,
-                    uid,
-                ));
+                send_sigpipe(ctx);
                 return Err(err);
             }
             Err(err) if done + written > 0 => {
@@ -232,6 +237,13 @@ pub fn sys_sendfile(ctx: &mut Ctx, args: &Args) -> SysResult {
             match blocking(ctx, &out, PollEvents::OUT, || out.write(&buf[written..n])) {
                 Ok(0) => break,
                 Ok(w) => written += w,
+                Err(err) if err.errno == Errno::EPIPE => {
+                    send_sigpipe(ctx);
+                    if done + written > 0 {
+                        break;
+                    }
+                    return Err(err);
+                }
                 Err(_) if done + written > 0 => break,
                 Err(err) => return Err(err),
             }

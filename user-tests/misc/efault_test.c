@@ -4,7 +4,7 @@
  * space, fail with EFAULT (and the kernel survives): read, write, readv,
  * stat family, uname, clock_gettime, gettimeofday, getrandom, pipe2,
  * sigaction, sigprocmask, wait4, getrlimit/prlimit, sysinfo, getcwd, open
- * and friends with a bad path, setns/unshare-free calls only.
+ * and friends with a bad path, futex, setns/unshare-free calls only.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -30,13 +30,16 @@
 int main(void)
 {
 	alarm(20);
-	void *bad[] = { UNMAPPED, KERNEL };
-	const char *which[] = { "an unmapped address", "a kernel address" };
+	/* Also the first address past riscv64's Sv39 user half (unmapped user
+	 * memory on x86_64) and the start of riscv64's kernel linear map: a
+	 * futex there once made nsCore walk the kernel's page table. */
+	void *bad[] = { UNMAPPED, KERNEL, (void *)0x4000000000ULL, (void *)0xffffffc000000000ULL };
+	const char *which[] = { "an unmapped address", "a kernel address", "address 2^38", "address 0xffffffc000000000" };
 	char name[160];
 	int p[2];
 	pipe(p);
 	write(p[1], "data", 4);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 4; i++) {
 		void *b = bad[i];
 #define EF(what, call) do { snprintf(name, sizeof name, "%s with %s is EFAULT", what, which[i]); \
 		CHECK_ERR(name, call, EFAULT); } while (0)
@@ -58,6 +61,8 @@ int main(void)
 		EF("nanosleep's request", syscall(SYS_nanosleep, b, NULL));
 		EF("ppoll's fds", syscall(SYS_ppoll, b, 1, NULL, NULL, 8));
 		EF("execve's path", syscall(SYS_execve, b, NULL, NULL));
+		EF("FUTEX_WAIT on", syscall(SYS_futex, b, 0 /* FUTEX_WAIT */, 0, NULL, NULL, 0));
+		EF("FUTEX_WAKE on", syscall(SYS_futex, b, 1 /* FUTEX_WAKE */, 1, NULL, NULL, 0));
 		EF("sethostname's name", syscall(SYS_sethostname, b, 4));
 		EF("clone3's arguments", syscall(435, b, 64));
 		EF("setitimer's new value", syscall(SYS_setitimer, 0, b, NULL));

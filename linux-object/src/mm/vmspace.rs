@@ -609,6 +609,9 @@ impl VmSpace {
     /// table says when it already grants `access` (no fault handling, no
     /// TLB work), else the fault handler's answer.
     pub fn user_page(&mut self, va: usize, access: Access) -> Result<PhysAddr> {
+        // Only user addresses reach the page table (a futex key can be any
+        // number): the kernel half's entries are not a user table's.
+        check_user_range(va, 1)?;
         let needed = match access {
             Access::Read => MapFlags::READ,
             Access::Write => MapFlags::WRITE,
@@ -782,6 +785,9 @@ impl VmSpace {
 
     /// The hardware mapping of page `va` (for tests and /proc/PID/pagemap).
     pub fn query(&self, va: usize) -> Option<(PhysAddr, MapFlags)> {
+        if va >= USER_END {
+            return None;
+        }
         self.page_table.query(page_floor(va))
     }
 

@@ -151,6 +151,9 @@ static KERNEL_ROOT: core::sync::atomic::AtomicUsize = core::sync::atomic::Atomic
 
 /// Root entries from this index up map the kernel (the upper half).
 const KERNEL_ROOT_FIRST: usize = 256;
+/// The end of the user half: root entries from KERNEL_ROOT_FIRST on are
+/// the kernel's (Sv39: 256 GiB below, the sign-extended rest above).
+const USER_HALF_END: usize = KERNEL_ROOT_FIRST << 30;
 
 /// A user address space's Sv39 table: the lower half is the process's, the
 /// upper half points at the kernel's own second-level tables.
@@ -169,9 +172,15 @@ impl UserPageTable {
 
     /// The leaf entry for `va`, creating intermediate tables when `create`.
     fn leaf(&mut self, va: usize, create: bool) -> Option<&'static mut u64> {
+        if va >= USER_HALF_END {
+            return None;
+        }
         let mut table_pa = self.root_pa;
         for level in [2, 1] {
             let entry = &mut table_at(table_pa)[(va >> (12 + 9 * level)) & 0x1ff];
+            if *entry & (PTE_R | PTE_W | PTE_X) != 0 {
+                return None; // a superpage: user tables have none
+            }
             if *entry & PTE_V == 0 {
                 if !create {
                     return None;
@@ -267,11 +276,16 @@ impl linux_object::hal::PageTable for UserPageTable {
 
     fn query(&self, va: usize) -> Option<(usize, linux_object::hal::MapFlags)> {
         use linux_object::hal::MapFlags as F;
+        // The user half only: the kernel half's root entries are leaves
+        // (gigapages), not tables to walk.
+        if va >= USER_HALF_END {
+            return None;
+        }
         // `leaf` needs &mut only to create tables; a lookup creates none.
         let mut table_pa = self.root_pa;
         for level in [2, 1] {
             let entry = table_at(table_pa)[(va >> (12 + 9 * level)) & 0x1ff];
-            if entry & PTE_V == 0 {
+            if entry & PTE_V == 0 || entry & (PTE_R | PTE_W | PTE_X) != 0 {
                 return None;
             }
             table_pa = ((entry >> 10) << 12) as usize;

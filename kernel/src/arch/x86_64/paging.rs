@@ -62,6 +62,9 @@ fn walk(root_pa: usize, va: usize, level: usize, create: bool, upper: u64) -> Op
     let mut table_pa = root_pa;
     for l in (level + 1..=3).rev() {
         let entry = &mut table_at(table_pa)[index(va, l)];
+        if *entry & P != 0 && *entry & PS != 0 {
+            return None; // a large page, not a table (the kernel's direct map)
+        }
         if *entry & P == 0 {
             if !create {
                 return None;

@@ -909,11 +909,13 @@ int main(int argc, char **argv)
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* every orphan comes back to us */
 	signal(SIGPIPE, SIG_IGN);
-	/* A worker's child may join our process group (it is in our
-	 * session), stop, and orphan the group when its parent exits: then
-	 * the kernel sends SIGHUP and SIGCONT to the whole group, us
-	 * included, on Linux as on nsCore (kill_orphaned_pgrp). That is the
-	 * kernel working; we ignore SIGHUP so the run goes on. */
+	/* A worker's child may join any process group of its session, stop,
+	 * and orphan the group when its parent exits: then the kernel sends
+	 * SIGHUP and SIGCONT to the whole group, on Linux as on nsCore
+	 * (kill_orphaned_pgrp). That is the kernel working. So the run gets
+	 * a session of its own — two 30-minute runs lost the shell that
+	 * started nsfuzz that way (init's group) — and we ignore SIGHUP. */
+	setsid();
 	signal(SIGHUP, SIG_IGN);
 	mkdir(SCRATCH, 0777);
 	chmod(SCRATCH, 0777);

@@ -138,6 +138,31 @@ int main(void)
 	ss.ss_size = 100;
 	CHECK_ERR("a too small stack is ENOMEM", sigaltstack(&ss, NULL), ENOMEM);
 
+	/* Alternate stacks whose end wraps around the address space: their
+	 * owner's numbers, taken as they are (nsCore once overflowed adding
+	 * them and panicked). A signal on one whose frame cannot be pushed
+	 * kills with SIGSEGV; one from low memory past the top counts the
+	 * stack pointer as on it (Linux's on_sig_stack subtracts). */
+	pid = fork();
+	if (pid == 0) {
+		stack_t wrap = { .ss_sp = (void *)-4096L, .ss_size = 1 << 20, .ss_flags = 0 };
+		if (sigaltstack(&wrap, NULL) != 0)
+			_exit(1);
+		raise(SIGALRM); /* SA_ONSTACK handler from above */
+		_exit(2);
+	}
+	waitpid(pid, &status, 0);
+	CHECK("a signal on an alternate stack that wraps around kills with SIGSEGV", WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+	pid = fork();
+	if (pid == 0) {
+		stack_t huge = { .ss_sp = (void *)0x1000, .ss_size = (size_t)-0x800, .ss_flags = 0 }, now;
+		if (sigaltstack(&huge, NULL) != 0 || sigaltstack(NULL, &now) != 0)
+			_exit(1);
+		_exit(now.ss_flags == SS_ONSTACK ? 0 : 2);
+	}
+	waitpid(pid, &status, 0);
+	CHECK("an alternate stack from 0x1000 to past the top has the stack pointer on it", WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
 	pid = fork();
 	if (pid == 0) {
 		for (;;)

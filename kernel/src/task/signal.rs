@@ -118,7 +118,7 @@ fn setup_handler(thread: &Arc<Thread>, regs: &mut UserContext, info: &SigInfo, a
     };
     let sp = regs.sp();
     let stack_top = (action.flags & SA_ONSTACK != 0 && !altstack.disabled && !altstack.is_on(sp))
-        .then(|| altstack.sp + altstack.size);
+        .then(|| altstack.top());
     if stack_top.is_some() && altstack.autodisarm {
         thread.signals().altstack = signal::AltStack::new();
     }

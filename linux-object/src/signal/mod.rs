@@ -366,8 +366,17 @@ impl AltStack {
         AltStack { disabled: true, ..Default::default() }
     }
 
+    /// Whether `sp` is on this stack (`on_sig_stack`): in (sp, sp + size],
+    /// computed without overflow, since both numbers are the user's.
     pub fn is_on(&self, sp: usize) -> bool {
-        !self.disabled && sp > self.sp && sp <= self.sp + self.size
+        !self.disabled && sp > self.sp && sp - self.sp <= self.size
+    }
+
+    /// The address the stack grows down from: sp + size, wrapping as
+    /// Linux's unsigned sum does (a frame there then fails to be written,
+    /// and the process gets SIGSEGV).
+    pub fn top(&self) -> usize {
+        self.sp.wrapping_add(self.size)
     }
 
     /// The `ss_flags` sigaltstack(2) reports for a thread at `sp`.

@@ -99,6 +99,17 @@ pub enum Access {
     Execute,
 }
 
+impl Access {
+    /// The page-table right this access needs.
+    fn right(self) -> MapFlags {
+        match self {
+            Access::Read => MapFlags::READ,
+            Access::Write => MapFlags::WRITE,
+            Access::Execute => MapFlags::EXECUTE,
+        }
+    }
+}
+
 pub struct VmSpace {
     /// start → VMA, non-overlapping, sorted.
     vmas: BTreeMap<usize, Vma>,
@@ -509,11 +520,7 @@ impl VmSpace {
         // entry already grants it, and only then is the TLB flushed (the
         // fault was spurious: Linux's flush_tlb_fix_spurious_fault). On
         // one CPU nothing else can use the stale entry in between.
-        let needed = match access {
-            Access::Read => MapFlags::READ,
-            Access::Write => MapFlags::WRITE,
-            Access::Execute => MapFlags::EXECUTE,
-        };
+        let needed = access.right();
         let spurious = self.page_table.query(page).is_some_and(|(old_pa, old)| old_pa == pa && old.contains(needed));
         if spurious {
             self.page_table.map(page, pa, flags)?;
@@ -612,11 +619,7 @@ impl VmSpace {
         // Only user addresses reach the page table (a futex key can be any
         // number): the kernel half's entries are not a user table's.
         check_user_range(va, 1)?;
-        let needed = match access {
-            Access::Read => MapFlags::READ,
-            Access::Write => MapFlags::WRITE,
-            Access::Execute => MapFlags::EXECUTE,
-        };
+        let needed = access.right();
         match self.page_table.query(page_floor(va)) {
             Some((pa, flags)) if flags.contains(needed | MapFlags::USER) => Ok(pa),
             _ => self.handle_fault(va, access),
